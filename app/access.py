@@ -1,0 +1,104 @@
+"""One loader per object kind: it fetches the row and checks who may see it (404 if they may not know it exists)."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Application, Company, Programme, Role, User, programme_coordinator
+
+
+def coordinated_programme_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(programme_coordinator.c.programme_id).where(programme_coordinator.c.user_id == user.id)
+        )
+    )
+
+
+def get_programme_or_404(programme_id: int, *, for_user: User) -> Programme:
+    """A programme that the user coordinates (admins see all)."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    if for_user.role == Role.ADMIN:
+        return programme
+    if for_user.role == Role.COORDINATOR and programme_id in coordinated_programme_ids(for_user):
+        return programme
+    abort(404)
+
+
+def get_company_or_404(company_id: int, *, for_user: User) -> Company:
+    """A company that the user leads, coordinates through a programme, or administers."""
+    company = db.session.get(Company, company_id)
+    if company is None:
+        abort(404)
+    if for_user.role == Role.ADMIN:
+        return company
+    if for_user.role == Role.HR_LEAD and for_user.company_id == company_id:
+        return company
+    if for_user.role == Role.COORDINATOR:
+        programme_ids = coordinated_programme_ids(for_user)
+        applied = db.session.scalar(
+            select(Application.id).where(
+                Application.company_id == company_id, Application.programme_id.in_(programme_ids)
+            )
+        )
+        if applied is not None:
+            return company
+    abort(404)
+
+
+def get_user_or_404(user_id: int, *, for_user: User) -> User:
+    """A user account, for admins only."""
+    user = db.session.get(User, user_id)
+    if user is None or for_user.role != Role.ADMIN:
+        abort(404)
+    return user
+
+
+def get_application_or_404(application_id: int, *, for_user: User) -> Application:
+    """An application that the user's company made, that the user coordinates, or any (admins)."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        abort(404)
+    if for_user.role == Role.ADMIN:
+        return application
+    if for_user.role == Role.HR_LEAD and for_user.company_id == application.company_id:
+        return application
+    if for_user.role == Role.COORDINATOR and application.programme_id in coordinated_programme_ids(for_user):
+        return application
+    abort(404)
+
+
+def get_assessment_or_404(assessment_id: int, *, for_user: User):
+    """A maturity assessment, visible to whoever may see its company."""
+    from app.models import MaturityAssessment
+
+    assessment = db.session.get(MaturityAssessment, assessment_id)
+    if assessment is None:
+        abort(404)
+    get_company_or_404(assessment.company_id, for_user=for_user)
+    return assessment
+
+
+def get_proposal_or_404(proposal_id: int, *, for_user: User):
+    """A change proposal, for the coordinators of its programme and admins."""
+    from app.models import ChangeProposal
+
+    proposal = db.session.get(ChangeProposal, proposal_id)
+    if proposal is None or for_user.role not in (Role.COORDINATOR, Role.ADMIN):
+        abort(404)
+    get_application_or_404(proposal.application_id, for_user=for_user)
+    return proposal
+
+
+def get_import_batch_or_404(batch_id: int, *, for_user: User):
+    """An import batch, for the coordinators of its programme and admins."""
+    from app.models import ImportBatch
+
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    get_programme_or_404(batch.programme_id, for_user=for_user)
+    return batch

@@ -1,0 +1,18 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.forms import TandemForm
+
+
+class InviteForm(TandemForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Please enter a valid e-mail address."))],
+    )
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    programmes = SelectMultipleField(
+        _l("Programmes (for coordinators)"), coerce=int, validate_choice=True,
+        description=_l("A coordinator sees and runs only the programmes chosen here."),
+    )
+    submit = SubmitField(_l("Send invitation"))

@@ -1,0 +1,168 @@
+"""Logging in and out, registering a company, resetting a password, accepting an invitation."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import START_PAGES
+from app.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from app.extensions import db
+from app.models import utcnow
+from app.security import public, safe_next
+from app.services import accounts, mail
+from app.services.errors import ServiceError
+from app.views_common import apply_service_error
+
+bp = Blueprint("auth", __name__)
+
+
+def start_page_url() -> str:
+    return url_for(START_PAGES.get(current_user.role, "main.index"))
+
+
+def _log_in(user, remember: bool = False) -> None:
+    # A fresh session on login: nothing from before (a planted session) survives.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(start_page_url())
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
+        db.session.commit()
+        if result.user is not None:
+            _log_in(result.user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or start_page_url())
+        if result.locked_minutes:
+            flash(
+                _("Too many failed attempts. Please try again in %(n)d minutes or reset your password.",
+                  n=result.locked_minutes),
+                "danger",
+            )
+        else:
+            flash(_("E-mail address or password is not correct."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(start_page_url())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_hr_lead(
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                company_name=form.company_name.data,
+                locale=str(get_locale()),
+                now=utcnow(),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            _log_in(user)
+            flash(_("Welcome to Tandem! Your company account has been created."), "success")
+            return redirect(start_page_url())
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        issued = accounts.start_password_reset(form.email.data, now=now)
+        queued = None
+        if issued is not None:
+            user, raw = issued
+            queued = mail.queue_mail(
+                user.email,
+                "password_reset",
+                locale=user.locale,
+                now=now,
+                user=user,
+                link=url_for("auth.reset_password", token=raw, _external=True),
+            )
+        db.session.commit()
+        if queued is not None:
+            mail.deliver_due(now, ids=[queued.id])
+        # The same answer whether or not the address has an account: nobody learns who is registered.
+        flash(
+            _("If an account exists for this address, we have sent a link to set a new password. "
+              "It is valid for two hours."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your new password is saved. Please log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    valid = accounts.reset_token_is_valid(token, now=utcnow())
+    return render_template("auth/reset_password.html", form=form, valid=valid)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    invitation = accounts.find_invitation(token, now=utcnow())
+    form = AcceptInvitationForm()
+    if invitation is not None and form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                token,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                locale=str(get_locale()),
+                now=utcnow(),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            _log_in(user)
+            flash(_("Welcome to Tandem! Your account has been created."), "success")
+            return redirect(start_page_url())
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -1,0 +1,88 @@
+"""Command-line commands: `flask demo load`, `flask mail-sink`, `flask devserver`, `flask mail deliver`."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from werkzeug.serving import run_simple
+
+from app.extensions import db
+from app.models import utcnow
+
+demo_cli = AppGroup("demo", help="The demo programme.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load when the database holds no users.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo programme "ESA-Mentorship Kreis Borken"."""
+    from app import demo
+
+    if if_empty and demo.database_has_users():
+        click.echo("The database has data already; the demo is not loaded again.")
+        return
+    demo.load_demo(now=utcnow())
+    db.session.commit()
+    click.echo("Demo programme loaded.")
+
+
+@mail_cli.command("deliver")
+def mail_deliver() -> None:
+    """Send the queued mails that are due."""
+    from app.services import mail
+
+    click.echo(f"{mail.deliver_due(utcnow())} mails sent.")
+
+
+def _mail_sink(port: int) -> None:
+    from app.devmail import start_sink
+
+    controller = start_sink(current_app.config["DEV_MAIL_DIR"], port=port)
+    click.echo(f"Development mail sink on 127.0.0.1:{port}, writing to {current_app.config['DEV_MAIL_DIR']}")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        controller.stop()
+
+
+@click.command("mail-sink")
+@click.option("--port", default=None, type=int, help="Port on 127.0.0.1 (default: MAIL_PORT).")
+def mail_sink(port: int | None) -> None:
+    """Run the development SMTP sink; mails can be read under Administration > Mailbox."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    _mail_sink(port or current_app.config["MAIL_PORT"])
+
+
+@click.command("devserver")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def devserver(host: str, port: int) -> None:
+    """Serve Tandem for development with its mail sink beside it."""
+    from app import demo
+
+    # SIGTERM ends the server like Ctrl+C does, so that the children are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    children = [subprocess.Popen([sys.executable, "-m", "flask", "mail-sink"])]  # noqa: S603
+    time.sleep(0.5)
+    click.echo(demo.logins_text())
+    click.echo(f"Tandem runs at http://{host}:{port}  (Ctrl+C to stop)")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=10)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(mail_sink)
+    app.cli.add_command(devserver)

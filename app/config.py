@@ -1,0 +1,105 @@
+"""Configuration. The only module that reads environment variables."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused outside development
+
+INSTANCE_DIR = Path(os.environ.get("TANDEM_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Make `postgres://` and `postgresql://` URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; values come from the environment where set."""
+
+    ENV_NAME = os.environ.get("TANDEM_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tandem.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:5000")
+
+    # Mail leaves through SMTP; in development `make run` starts a sink on loopback.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tandem <tandem@example.org>")
+    DEV_MAIL_DIR = os.environ.get("TANDEM_DEV_MAIL_DIR", str(INSTANCE_DIR / "devmail"))
+    DEV_MAILBOX_ENABLED = False
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "tandem_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "tandem_remember"
+
+    # argon2id; the library's RFC 9106 low-memory profile (64 MiB, t=3, p=4) is above OWASP's minimum.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 4
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PASSWORD_RESET_HOURS = 2
+    INVITATION_DAYS = 7
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEV_MAILBOX_ENABLED = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+class TestConfig(Config):
+    """Used by the test suite; the fixtures set the database URL and SMTP port."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    DEV_MAILBOX_ENABLED = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    # A cheaper but still real argon2id, so hundreds of test logins stay fast.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    ARGON2_PARALLELISM = 1
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 0
+
+
+def config_for_environment() -> type[Config]:
+    """The config class named by TANDEM_ENV (development by default)."""
+    name = os.environ.get("TANDEM_ENV", "development")
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, DevelopmentConfig)

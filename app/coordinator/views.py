@@ -1,0 +1,182 @@
+"""The programme coordinator's pages: programmes, applications and their review."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app import maturity, taxonomy
+from app.access import (
+    coordinated_programme_ids,
+    get_application_or_404,
+    get_import_batch_or_404,
+    get_programme_or_404,
+    get_proposal_or_404,
+)
+from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, ProposalForm
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.models import Application, ApplicationStatus, Programme, Role, utcnow
+from app.security import role_required
+from app.services import companies, company_import, mail, review
+from app.services.errors import ServiceError
+from app.templating import STATUS_LABELS
+from app.views_common import apply_service_error
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+@bp.get("/")
+@role_required(Role.COORDINATOR)
+def start():
+    ids = coordinated_programme_ids(current_user)
+    counts = dict(
+        db.session.execute(
+            select(Application.programme_id, func.count()).where(Application.programme_id.in_(ids))
+            .group_by(Application.programme_id)
+        ).all()
+    )
+    waiting = dict(
+        db.session.execute(
+            select(Application.programme_id, func.count())
+            .where(Application.programme_id.in_(ids), Application.status == ApplicationStatus.SUBMITTED)
+            .group_by(Application.programme_id)
+        ).all()
+    )
+    programmes = db.session.scalars(select(Programme).where(Programme.id.in_(ids)).order_by(Programme.name)).all()
+    return render_template("coordinator/start.html", programmes=programmes, counts=counts, waiting=waiting)
+
+
+@bp.get("/programmes/<int:programme_id>")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def programme(programme_id: int):
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    form = FilterForm(request.args, statuses={s.value: STATUS_LABELS[s.value] for s in ApplicationStatus},
+                      roles={"mentor": STATUS_LABELS["mentor"], "mentee": STATUS_LABELS["mentee"]})
+    rows = review.list_applications(programme_, **form.filters())
+    shortfalls = {r.application.id: review.mentor_shortfall(r.application, r.assessment) for r in rows}
+    return render_template("coordinator/programme.html", programme=programme_, rows=rows, form=form,
+                           shortfalls=shortfalls, taxonomy=taxonomy)
+
+
+@bp.get("/applications/<int:application_id>")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def application(application_id: int):
+    application_ = get_application_or_404(application_id, for_user=current_user)
+    return _render_application(application_, DecisionForm())
+
+
+def _render_application(application_: Application, form: DecisionForm):
+    company = application_.company
+    history = company.assessments
+    latest = history[-1] if history else None
+    return render_template(
+        "coordinator/application.html", application=application_, company=company, assessment=latest,
+        history=history, form=form, proposal_form=ProposalForm(), taxonomy=taxonomy, maturity=maturity,
+        shortfall=review.mentor_shortfall(application_, latest), consent=companies.active_consent(company),
+    )
+
+
+@bp.post("/applications/<int:application_id>/decision")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def decide(application_id: int):
+    application_ = get_application_or_404(application_id, for_user=current_user)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            mails = review.decide(application_, form.decision.data, form.reason.data, actor=current_user, now=now)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            mail.deliver_due(now, ids=[m.id for m in mails])
+            flash(_("The decision has been saved and the company informed."), "success")
+            return redirect(url_for("coordinator.programme", programme_id=application_.programme_id))
+    return _render_application(application_, form), 200
+
+
+@bp.post("/proposals/<int:proposal_id>/decision")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def decide_proposal(proposal_id: int):
+    proposal = get_proposal_or_404(proposal_id, for_user=current_user)
+    form = ProposalForm()
+    if form.validate_on_submit():
+        try:
+            review.decide_proposal(proposal, accept=bool(form.accept.data), actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The changes have been applied.") if form.accept.data else _("The changes have been discarded."),
+                  "success")
+    return redirect(url_for("coordinator.application", application_id=proposal.application_id))
+
+
+@bp.route("/programmes/<int:programme_id>/import", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def import_companies(programme_id: int):
+    """Upload a list of companies: a dry run shows every row with its errors; nothing is imported yet."""
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    form = ImportForm()
+    batch, rows = None, None
+    valid = form.validate_on_submit()
+    if not valid:
+        # A large upload lives in a temporary file: close it when the form refuses it.
+        for refused in request.files.values():
+            refused.close()
+    if valid:
+        upload = form.file.data
+        try:
+            with upload.stream:
+                data = upload.read()
+            batch, rows = company_import.start_import(programme_, upload.filename or "", data,
+                                                      actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            if any(row.errors for row in rows):
+                db.session.rollback()  # a file with errors is not kept
+                batch = None
+            else:
+                db.session.commit()
+    return render_template("coordinator/import.html", programme=programme_, form=form, batch=batch, rows=rows,
+                           confirm_form=ConfirmForm(), columns=company_import.EXPORT_COLUMNS,
+                           required=company_import.REQUIRED)
+
+
+@bp.post("/imports/<int:batch_id>/confirm")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def confirm_import(batch_id: int):
+    batch = get_import_batch_or_404(batch_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit():
+        now = utcnow()
+        try:
+            mails = company_import.confirm_import(batch, actor=current_user, now=now)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return redirect(url_for("coordinator.import_companies", programme_id=batch.programme_id))
+        db.session.commit()
+        mail.deliver_due(now, ids=[m.id for m in mails])
+        flash(_("%(n)d companies have been imported and their HR leads invited by e-mail.", n=len(mails)), "success")
+    return redirect(url_for("coordinator.programme", programme_id=batch.programme_id))
+
+
+@bp.get("/programmes/<int:programme_id>/export.<fmt>")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def export_companies(programme_id: int, fmt: str):
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    if fmt == "csv":
+        body, mimetype = company_import.export_csv(programme_), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = company_import.export_xlsx(programme_)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    filename = f"tandem-companies-{programme_.id}.{fmt}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,132 @@
+"""The demo programme "ESA-Mentorship Kreis Borken": invented companies in real municipalities of the Kreis."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app import maturity
+from app.extensions import db
+from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
+from app.services import companies
+from app.services.passwords import hash_password
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for the demo only
+PROGRAMME_NAME = "ESA-Mentorship Kreis Borken"
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    name: str
+    municipality: str
+    role: str
+    lead: str
+    sector: str
+    band: str
+    works_council: bool
+    shift_work: bool
+    instruments: tuple[str, ...]
+    scores: tuple[int, ...]  # the ten dimensions in the model's order
+    capacity: int | None = None
+    weekdays: tuple[int, ...] = (1, 2, 3)
+    max_km: int = 30
+
+
+M, E = CompanyRole.MENTOR, CompanyRole.MENTEE
+COMPANIES = [
+    DemoCompany("Tischlerei Hövelmann GmbH", "Borken", M, "Anja Hövelmann", "C", "26_50", False, False,
+                ("charta", "pflegekoffer"), (3, 3, 4, 3, 4, 3, 3, 4, 2, 2), 3, (1, 2, 3), 35),
+    DemoCompany("Bocholter Textilveredelung KG", "Bocholt", M, "Markus Tenbrink", "C", "51_250", True, True,
+                ("charta", "audit", "pflege_guide"), (4, 3, 3, 4, 3, 2, 4, 3, 3, 4), 3, (0, 2, 3), 40),
+    DemoCompany("Ahauser Metallbau GmbH & Co. KG", "Ahaus", M, "Sabine Wessels", "C", "51_250", True, True,
+                ("pflege_guide",), (3, 2, 3, 4, 3, 3, 3, 3, 2, 3), 2, (1, 3), 30),
+    DemoCompany("Pflegedienst Sonnenweg Velen", "Velen", M, "Jens Overkamp", "Q", "16_25", False, True,
+                ("charta", "pflegekoffer"), (4, 4, 4, 4, 4, 3, 3, 4, 3, 3), 2, (0, 1, 2), 25),
+    DemoCompany("Bäckerei Terhorst", "Südlohn", E, "Claudia Terhorst", "C", "16_25", False, True,
+                (), (1, 0, 1, 0, 2, 1, 1, 1, 2, 0), None, (1, 2), 25),
+    DemoCompany("Stadtlohner Kunststofftechnik GmbH", "Stadtlohn", E, "Thomas Böing", "C", "51_250", True, True,
+                ("charta",), (2, 1, 2, 1, 1, 2, 2, 1, 0, 1), None, (0, 2, 3), 30),
+    DemoCompany("Elektro Schulze-Hessing", "Gescher", E, "Petra Schulze-Hessing", "F", "le15", False, False,
+                (), (0, 0, 1, 0, 2, 1, 0, 1, 1, 0), None, (2, 3), 20),
+    DemoCompany("Vredener Landtechnik GmbH", "Vreden", E, "Stefan Niehues", "G", "26_50", False, False,
+                (), (1, 1, 0, 1, 2, 2, 1, 0, 1, 1), None, (1, 3), 30),
+    DemoCompany("Rheder Steuerberatung Kemper & Partner", "Rhede", E, "Miriam Kemper", "M", "16_25", False,
+                False, ("pflegekoffer",), (2, 1, 2, 1, 3, 3, 1, 2, 1, 1), None, (0, 1, 2, 3), 35),
+    DemoCompany("Gronauer Logistik Service GmbH", "Gronau", E, "Daniel Ebbing", "H", "51_250", True, True,
+                (), (1, 2, 1, 1, 0, 0, 2, 1, 1, 2), None, (0, 1, 2), 40),
+]
+
+
+def database_has_users() -> bool:
+    return (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
+
+
+def _topics(dc: DemoCompany) -> dict[str, int]:
+    """Mentees name topics of their three weakest areas as needs; mentors offer their three strongest."""
+    ranked = sorted(zip(maturity.DIMENSION_KEYS, dc.scores, strict=True),
+                    key=lambda pair: pair[1] if dc.role == E else -pair[1])
+    return {maturity.get_dimension(key).topics[0].key: priority for priority, (key, _) in enumerate(ranked[:3], 1)}
+
+
+def load_demo(*, now: datetime) -> Programme:
+    """Create the demo programme with its people, companies, applications and assessments. Flushes."""
+    password_hash = hash_password(DEMO_PASSWORD)
+
+    def person(email: str, name: str, role: Role, **extra) -> User:
+        user = User(email=email, full_name=name, password_hash=password_hash, role=role, created_at=now, **extra)
+        db.session.add(user)
+        return user
+
+    programme = Programme(name=PROGRAMME_NAME, region="Kreis Borken", state_code="NW", created_at=now)
+    db.session.add(programme)
+    person("admin@example.org", "Admin Tandem", Role.ADMIN)
+    coordinator = person("coordinator@example.org", "Karin Lammers", Role.COORDINATOR)
+    coordinator.coordinated_programmes.append(programme)
+    person("supervisor1@example.org", "Dr. Ulrike Brinkhaus", Role.SUPERVISOR)
+    person("supervisor2@example.org", "Frank Heselhaus", Role.SUPERVISOR)
+    db.session.flush()
+    for number, dc in enumerate(COMPANIES, start=1):
+        company = Company(name=dc.name, created_at=now)
+        db.session.add(company)
+        lead = person(f"hr{number}@example.org", dc.lead, Role.HR_LEAD, company=company)
+        db.session.flush()
+        applied_at = now - timedelta(days=40 - 3 * number)
+        companies.give_consent(company, actor=lead, now=applied_at)
+        companies.update_profile(company, {
+            "name": dc.name, "sector": dc.sector, "headcount_band": dc.band,
+            "municipality": f"{dc.municipality} (Nordrhein-Westfalen)",
+            "has_works_council": dc.works_council, "has_shift_work": dc.shift_work,
+            **{f"has_{key}": key in dc.instruments for key in ("charta", "audit", "pflege_guide", "pflegekoffer")},
+            "caregiver_estimate": None,
+        }, actor=lead, now=applied_at)
+        companies.record_assessment(company, dict(zip(maturity.DIMENSION_KEYS, dc.scores, strict=True)), {},
+                                    actor=lead, now=applied_at)
+        application, _ = companies.save_application(company, programme, dc.role, {
+            "cycle_min_months": 9 if dc.role == E else 12, "cycle_max_months": 18 if dc.role == E else 24,
+            "meeting_modes": ["in_person", "hybrid"], "weekdays": list(dc.weekdays),
+            "times_of_day": ["morning", "afternoon"], "max_travel_km": dc.max_km, "mentee_capacity": dc.capacity,
+            "questions": "", "exclusions": [],
+        }, actor=lead, now=applied_at)
+        topics = _topics(dc)
+        companies.set_topics(application, topics if dc.role == E else {}, topics if dc.role == M else {},
+                             actor=lead, now=applied_at)
+        companies.submit_application(application, actor=lead, now=applied_at)
+    # Two mentor companies the coordinator has already approved; the others wait for review.
+    for application in db.session.scalars(select(Application).where(Application.role == M).limit(2)):
+        application.status = ApplicationStatus.APPROVED
+        application.decided_at = now - timedelta(days=5)
+        application.decided_by_id = coordinator.id
+    db.session.flush()
+    return programme
+
+
+def logins_text() -> str:
+    """The demo logins, as printed by `make run`."""
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):",
+             "  admin@example.org         administrator",
+             "  coordinator@example.org   programme coordinator",
+             "  supervisor1@example.org   supervisor",
+             "  supervisor2@example.org   supervisor"]
+    lines += [f"  {f'hr{n}@example.org':<26}HR lead, {c.name} ({c.role})" for n, c in enumerate(COMPANIES, 1)]
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""The base form of every screen: CSRF (Flask-WTF) plus a refusal of control characters."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+# NUL and other C0 control characters (tab, newline and carriage return are fine in text areas).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class TandemForm(FlaskForm):
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and CONTROL_CHARS.search(field.data):
+                field.errors = [*field.errors, _l("This field contains characters that are not allowed.")]
+                valid = False
+        return valid
+
+
+class ConfirmForm(TandemForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

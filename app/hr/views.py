@@ -1,0 +1,225 @@
+"""The HR lead's pages: consent, company profile, applications, needs and strengths, self-assessment."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import maturity, taxonomy
+from app.access import get_application_or_404, get_assessment_or_404
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.hr.forms import (
+    ApplicationForm,
+    ConsentForm,
+    ProfileForm,
+    WithdrawConsentForm,
+    assessment_form_class,
+    topics_form_class,
+)
+from app.models import Application, Programme, Role, utcnow
+from app.security import role_required
+from app.services import companies
+from app.services.errors import ServiceError
+from app.views_common import apply_service_error
+
+bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+def _company():
+    return current_user.company
+
+
+@bp.get("/")
+@role_required(Role.HR_LEAD)
+def start():
+    company = _company()
+    applied = {a.programme_id: a for a in company.applications}
+    return render_template(
+        "hr/start.html", company=company, consent=companies.active_consent(company),
+        programmes=companies.open_programmes(), applied=applied,
+        assessment=companies.latest_assessment(company),
+    )
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def consent():
+    company = _company()
+    form = ConsentForm()
+    if form.validate_on_submit():
+        companies.give_consent(company, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Thank you. Your consent has been recorded."), "success")
+        return redirect(request.args.get("then") == "profile" and url_for("hr.profile") or url_for("hr.start"))
+    return render_template("hr/consent.html", form=form, consent=companies.active_consent(company),
+                           version=companies.CONSENT_VERSION, withdraw_form=WithdrawConsentForm())
+
+
+@bp.post("/consent/withdraw")
+@role_required(Role.HR_LEAD)
+def withdraw_consent():
+    if WithdrawConsentForm().validate_on_submit():
+        companies.withdraw_consent(_company(), actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Your consent has been withdrawn. Your applications have been withdrawn too."), "info")
+    return redirect(url_for("hr.start"))
+
+
+def _needs_consent():
+    if companies.active_consent(_company()) is None:
+        flash(_("Before you enter data about your company, please read and confirm the consent."), "info")
+        return redirect(url_for("hr.consent", then="profile"))
+    return None
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def profile():
+    if (response := _needs_consent()) is not None:
+        return response
+    company = _company()
+    form = ProfileForm(obj=company)
+    if request.method == "GET":
+        form.has_works_council.data = {True: "yes", False: "no"}.get(company.has_works_council)
+        form.has_shift_work.data = {True: "yes", False: "no"}.get(company.has_shift_work)
+    if form.validate_on_submit():
+        try:
+            proposal = companies.update_profile(company, form.values(), actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            if proposal is not None:
+                flash(_("Your application is approved, so your changes have been sent to the programme "
+                        "coordination for review."), "info")
+            else:
+                flash(_("The company profile has been saved."), "success")
+            return redirect(url_for("hr.start"))
+    return render_template("hr/profile.html", form=form, company=company)
+
+
+@bp.route("/programmes/<int:programme_id>/application", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def application(programme_id: int):
+    if (response := _needs_consent()) is not None:
+        return response
+    company = _company()
+    programme = db.session.get(Programme, programme_id)
+    existing = next((a for a in company.applications if a.programme_id == programme_id), None)
+    if programme is None or (existing is None and not programme.is_open):
+        abort(404)
+    form = ApplicationForm(obj=existing)
+    if request.method == "GET" and existing is not None:
+        form.exclusions.data = "\n".join(e.name for e in existing.exclusions)
+        form.version.data = str(existing.version)
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            saved, proposal = companies.save_application(
+                company, programme, form.role.data, form.values(), actor=current_user, now=utcnow(),
+                expected_version=version)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else has changed this application meanwhile. Please reload the page."), "danger")
+        else:
+            if proposal is not None:
+                flash(_("Your application is approved, so your changes have been sent to the programme "
+                        "coordination for review."), "info")
+            else:
+                flash(_("The application has been saved."), "success")
+            return redirect(url_for("hr.application_detail", application_id=saved.id))
+    return render_template("hr/application_form.html", form=form, programme=programme, application=existing)
+
+
+@bp.get("/applications/<int:application_id>")
+@role_required(Role.HR_LEAD)
+def application_detail(application_id: int):
+    application_ = get_application_or_404(application_id, for_user=current_user)
+    return render_template("hr/application.html", application=application_,
+                           missing=companies.missing_for_submission(application_),
+                           assessment=companies.latest_assessment(application_.company),
+                           submit_form=ConfirmForm(), taxonomy=taxonomy, maturity=maturity)
+
+
+@bp.route("/applications/<int:application_id>/topics", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def topics(application_id: int):
+    application_: Application = get_application_or_404(application_id, for_user=current_user)
+    form = topics_form_class()()
+    kind = "need" if application_.role == "mentee" else "offer"
+    if request.method == "GET":
+        for topic in application_.topics:
+            if topic.kind == kind:
+                form[f"topic_{topic.topic}"].data = str(topic.priority)
+    if form.validate_on_submit():
+        chosen = form.chosen()
+        needs, offers = (chosen, {}) if kind == "need" else ({}, chosen)
+        try:
+            proposal = companies.set_topics(application_, needs, offers, actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            if proposal is not None:
+                flash(_("Your application is approved, so your changes have been sent to the programme "
+                        "coordination for review."), "info")
+            else:
+                flash(_("Saved."), "success")
+            return redirect(url_for("hr.application_detail", application_id=application_.id))
+    return render_template("hr/topics.html", form=form, application=application_, kind=kind,
+                           dimensions=maturity.DIMENSIONS)
+
+
+@bp.post("/applications/<int:application_id>/submit")
+@role_required(Role.HR_LEAD)
+def submit(application_id: int):
+    application_ = get_application_or_404(application_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit():
+        try:
+            companies.submit_application(application_, actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your application has been submitted. The programme coordination will get back to you."),
+                  "success")
+    return redirect(url_for("hr.application_detail", application_id=application_.id))
+
+
+@bp.route("/assessment", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def assessment():
+    if (response := _needs_consent()) is not None:
+        return response
+    company = _company()
+    form = assessment_form_class()()
+    if form.validate_on_submit():
+        try:
+            saved = companies.record_assessment(company, form.answers(), form.comments(), actor=current_user,
+                                                now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your self-assessment has been saved."), "success")
+            return redirect(url_for("hr.assessment_result", assessment_id=saved.id))
+    return render_template("hr/assessment_form.html", form=form, dimensions=maturity.DIMENSIONS)
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@role_required(Role.HR_LEAD)
+def assessment_result(assessment_id: int):
+    assessment_ = get_assessment_or_404(assessment_id, for_user=current_user)
+    return render_template("hr/assessment_result.html", assessment=assessment_,
+                           history=assessment_.company.assessments, dimensions=maturity.DIMENSIONS,
+                           levels=maturity.LEVEL_NAMES)

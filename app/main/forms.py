@@ -1,0 +1,22 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from app.auth.forms import confirm_password_field, new_password_field
+from app.forms import TandemForm
+
+
+class LanguageForm(TandemForm):
+    language = SelectField(choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")], validators=[AnyOf(["de", "en"])])
+    next = HiddenField(validators=[Length(max=500)])
+
+
+class ChangePasswordForm(TandemForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    password = new_password_field()
+    password_confirm = confirm_password_field()
+    submit = SubmitField(_l("Change password"))
+
+
+class LogoutEverywhereForm(TandemForm):
+    submit = SubmitField(_l("Log out on all devices"))

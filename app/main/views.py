@@ -1,0 +1,94 @@
+"""The entry page, the language switch, the health check and the user's own account page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import text
+
+from app.auth.views import start_page_url
+from app.extensions import db
+from app.i18n import LANGUAGE_COOKIE
+from app.main.forms import ChangePasswordForm, LanguageForm, LogoutEverywhereForm
+from app.models import utcnow
+from app.security import login_required, public, safe_next
+from app.services import accounts
+from app.services.errors import ServiceError
+from app.views_common import apply_service_error
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(start_page_url())
+    return render_template("main/index.html")
+
+
+@bp.post("/language")
+@public
+def set_language():
+    form = LanguageForm()
+    target = safe_next(form.next.data) or url_for("main.index")
+    response = redirect(target)
+    if form.validate_on_submit():
+        language = form.language.data
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=int(timedelta(days=365).total_seconds()),
+            httponly=True, samesite="Lax", secure=request.is_secure,
+        )
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    return response
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/places")
+@login_required
+def places():
+    """Municipality suggestions for the location field (JSON)."""
+    from app.services import gazetteer
+
+    query = request.args.get("q", "")[:100]
+    return {"places": [{"label": p.label, "id": p.geonameid} for p in gazetteer.suggest(query, limit=8)]}
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            # This device stays logged in with the new session version; all others are logged out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other devices have been logged out."), "success")
+            return redirect(url_for("main.account"))
+    return render_template("account/account.html", form=form, logout_form=LogoutEverywhereForm())
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    form = LogoutEverywhereForm()
+    if form.validate_on_submit():
+        accounts.logout_everywhere(current_user)
+        db.session.commit()
+        flash(_("You have been logged out on all devices."), "info")
+    return redirect(url_for("auth.login"))

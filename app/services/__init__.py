@@ -1,0 +1,1 @@
+"""The rules of Tandem: plain functions that take values, the acting user and `now`, and flush."""

@@ -1,0 +1,113 @@
+"""Mail: queue a rendered mail as an outbox row; deliver queued rows through SMTP after the commit."""
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import MailStatus, OutboundEmail
+
+MAX_ATTEMPTS = 8
+
+
+def queue_mail(recipient: str, template: str, *, locale: str | None, now: datetime, **context) -> OutboundEmail:
+    """Render `templates/mail/<template>.txt` in the recipient's language and queue it. Flushes."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    first, _, body = rendered.lstrip().partition("\n")
+    subject = first.removeprefix("Subject:").strip()
+    email = OutboundEmail(recipient=recipient, subject=subject[:300], body_text=body.strip() + "\n", next_attempt_at=now)
+    db.session.add(email)
+    db.session.flush()
+    return email
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** attempts, 240))
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    if cfg["MAIL_USE_SSL"]:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"], context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+    if cfg["MAIL_USERNAME"]:
+        smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+    return smtp
+
+
+def _message(row: OutboundEmail) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = row.recipient
+    msg["Subject"] = row.subject
+    msg["Date"] = format_datetime(row.created_at)
+    msg["Message-ID"] = make_msgid(idstring=f"tandem-{row.id}", domain="tandem.local")
+    msg.set_content(row.body_text)
+    return msg
+
+
+def deliver_due(now: datetime, ids: list[int] | None = None) -> int:
+    """Send queued mails that are due (or just `ids`); returns how many left. Commits per mail.
+
+    Each row is claimed with a conditional UPDATE before it is sent, so two workers never send one mail twice.
+    A failed send is retried with exponential back-off and marked failed after the last attempt.
+    """
+    query = select(OutboundEmail.id).where(
+        OutboundEmail.status == MailStatus.QUEUED, OutboundEmail.next_attempt_at <= now
+    )
+    if ids is not None:
+        query = query.where(OutboundEmail.id.in_(ids))
+    due = list(db.session.scalars(query.order_by(OutboundEmail.id)))
+    db.session.commit()
+    sent = 0
+    smtp: smtplib.SMTP | None = None
+    try:
+        for mail_id in due:
+            claimed = db.session.execute(
+                update(OutboundEmail)
+                .where(OutboundEmail.id == mail_id, OutboundEmail.status == MailStatus.QUEUED)
+                .values(status=MailStatus.SENDING, attempts=OutboundEmail.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            if claimed.rowcount != 1:
+                continue
+            row = db.session.get(OutboundEmail, mail_id, populate_existing=True)
+            try:
+                if smtp is None:
+                    smtp = _connect()
+                smtp.send_message(_message(row))
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp = None
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = MailStatus.FAILED
+                else:
+                    row.status = MailStatus.QUEUED
+                    row.next_attempt_at = now + _backoff(row.attempts)
+                current_app.logger.warning("mail %s to %s not sent: %s", row.id, row.recipient, row.last_error)
+            else:
+                row.status = MailStatus.SENT
+                row.sent_at = now
+                row.last_error = None
+                sent += 1
+            db.session.commit()
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+    return sent

@@ -1,0 +1,186 @@
+"""The authorization table: every route, every role. A route missing here fails the test."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Role
+from tests.conftest import csrf_token, login
+
+ROLES = ("anonymous", "hr_a", "hr_b", "supervisor", "coordinator", "admin")
+R = 302  # redirect (to the login page for anonymous users, or onward after the action)
+
+# (endpoint, method) -> expected status for anonymous, HR lead of company A, HR lead of company B,
+# supervisor, coordinator of the programme, admin.
+EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    ("main.index", "GET"): (200, R, R, R, R, R),
+    ("main.set_language", "POST"): (R, R, R, R, R, R),
+    ("main.healthz", "GET"): (200, 200, 200, 200, 200, 200),
+    ("main.account", "GET"): (R, 200, 200, 200, 200, 200),
+    ("main.account", "POST"): (R, 200, 200, 200, 200, 200),
+    ("main.logout_everywhere", "POST"): (R, R, R, R, R, R),
+    ("auth.login", "GET"): (200, R, R, R, R, R),
+    ("auth.login", "POST"): (200, R, R, R, R, R),
+    ("auth.logout", "POST"): (R, R, R, R, R, R),
+    ("auth.register", "GET"): (200, R, R, R, R, R),
+    ("auth.register", "POST"): (200, R, R, R, R, R),
+    ("auth.forgot_password", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.forgot_password", "POST"): (200, 200, 200, 200, 200, 200),
+    ("auth.reset_password", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.reset_password", "POST"): (200, 200, 200, 200, 200, 200),
+    ("auth.accept_invitation", "GET"): (200, 200, 200, 200, 200, 200),
+    ("auth.accept_invitation", "POST"): (200, 200, 200, 200, 200, 200),
+    ("admin.users", "GET"): (R, 403, 403, 403, 403, 200),
+    ("admin.invite", "GET"): (R, 403, 403, 403, 403, 200),
+    ("admin.invite", "POST"): (R, 403, 403, 403, 403, 200),
+    ("admin.deactivate", "POST"): (R, 403, 403, 403, 403, R),
+    ("admin.reactivate", "POST"): (R, 403, 403, 403, 403, R),
+    ("admin.mailbox", "GET"): (R, 403, 403, 403, 403, 200),
+    ("admin.mailbox_message", "GET"): (R, 403, 403, 403, 403, 200),
+    ("hr.start", "GET"): (R, 200, 200, 403, 403, 403),
+    ("main.places", "GET"): (R, 200, 200, 200, 200, 200),
+    # Company A has given consent, company B not: B is sent to the consent page first.
+    ("hr.consent", "GET"): (R, 200, 200, 403, 403, 403),
+    ("hr.consent", "POST"): (R, 200, 200, 403, 403, 403),
+    ("hr.withdraw_consent", "POST"): (R, R, R, 403, 403, 403),
+    ("hr.profile", "GET"): (R, 200, R, 403, 403, 403),
+    ("hr.profile", "POST"): (R, 200, R, 403, 403, 403),
+    ("hr.application", "GET"): (R, 200, R, 403, 403, 403),
+    ("hr.application", "POST"): (R, 200, R, 403, 403, 403),
+    ("hr.application_detail", "GET"): (R, 200, 404, 403, 403, 403),
+    ("hr.topics", "GET"): (R, 200, 404, 403, 403, 403),
+    ("hr.topics", "POST"): (R, R, 404, 403, 403, 403),
+    ("hr.submit", "POST"): (R, R, 404, 403, 403, 403),
+    ("hr.assessment", "GET"): (R, 200, R, 403, 403, 403),
+    ("hr.assessment", "POST"): (R, 200, R, 403, 403, 403),
+    ("hr.assessment_result", "GET"): (R, 200, 404, 403, 403, 403),
+    ("companies.assessment_chart", "GET"): (R, 200, 404, 403, 200, 200),
+    ("coordinator.application", "GET"): (R, 403, 403, 403, 200, 200),
+    ("coordinator.decide", "POST"): (R, 403, 403, 403, 200, 200),
+    ("coordinator.decide_proposal", "POST"): (R, 403, 403, 403, R, R),
+    ("coordinator.import_companies", "GET"): (R, 403, 403, 403, 200, 200),
+    ("coordinator.import_companies", "POST"): (R, 403, 403, 403, 200, 200),
+    ("coordinator.confirm_import", "POST"): (R, 403, 403, 403, R, R),
+    ("coordinator.export_companies", "GET"): (R, 403, 403, 403, 200, 200),
+    ("supervisor.start", "GET"): (R, 403, 403, 200, 403, 403),
+    ("coordinator.start", "GET"): (R, 403, 403, 403, 200, 403),
+    ("coordinator.programme", "GET"): (R, 403, 403, 403, 200, 200),
+    ("companies.detail", "GET"): (R, 200, 404, 403, 200, 200),
+}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.endswith("static")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_table(app):
+    assert routes(app) == set(EXPECTED)
+
+
+@pytest.fixture
+def world(app, make, mailbox):
+    programme = make.programme("Programm Borken")
+    company_a, company_b = make.company("Firma A"), make.company("Firma B")
+    application = make.application(company_a, programme)
+    users = {
+        "hr_a": make.user(Role.HR_LEAD, company=company_a),
+        "hr_b": make.user(Role.HR_LEAD, company=company_b),
+        "supervisor": make.user(Role.SUPERVISOR),
+        "coordinator": make.user(Role.COORDINATOR, programmes=[programme]),
+        "admin": make.user(Role.ADMIN),
+    }
+    target = make.user(Role.SUPERVISOR, email="target@example.org")
+    # One stored mail so that the mailbox has a message to open.
+    from app.services import mail
+    from tests.conftest import utc_now
+
+    with app.app_context():
+        mail.queue_mail("someone@example.org", "password_reset", locale="de", now=utc_now(), user=target, link="x")
+        db.session.commit()
+        mail.deliver_due(utc_now())
+        extra = company_a_world(company_a.id, application.id, users["hr_a"].id, programme.id)
+    return {
+        "users": users,
+        "args": {
+            "company_id": company_a.id,
+            "programme_id": programme.id,
+            "user_id": target.id,
+            "token": "not-a-valid-token",
+            "name": mailbox.messages()[0].name,
+            "application_id": application.id,
+            "fmt": "csv",
+            **extra,
+        },
+    }
+
+
+def company_a_world(company_id: int, application_id: int, lead_id: int, programme_id: int) -> dict:
+    """Company A: consent, an approved application with a pending change, an assessment; an import preview."""
+    from app import maturity
+    from app.models import Application, Company, ImportBatch, User
+    from app.services import companies
+    from tests.conftest import utc_now
+
+    company, lead = db.session.get(Company, company_id), db.session.get(User, lead_id)
+    application = db.session.get(Application, application_id)
+    now = utc_now()
+    companies.give_consent(company, actor=lead, now=now)
+    assessment = companies.record_assessment(company, dict.fromkeys(maturity.DIMENSION_KEYS, 2), {}, actor=lead,
+                                             now=now)
+    companies.update_profile(company, {"name": "Firma A", "sector": "C", "headcount_band": "le15",
+                                       "municipality": "Velen", "has_works_council": False,
+                                       "has_shift_work": False, "has_charta": False, "has_audit": False,
+                                       "has_pflege_guide": False, "has_pflegekoffer": False,
+                                       "caregiver_estimate": None}, actor=lead, now=now)
+    application.status = "approved"
+    proposal = companies.update_profile(company, {"name": "Firma A neu", "sector": "C", "headcount_band": "le15",
+                                                  "municipality": "Velen", "has_works_council": False,
+                                                  "has_shift_work": False, "has_charta": False, "has_audit": False,
+                                                  "has_pflege_guide": False, "has_pflegekoffer": False,
+                                                  "caregiver_estimate": None}, actor=lead, now=now)
+    batch = ImportBatch(programme_id=programme_id, filename="x.csv", rows=[], created_at=now)
+    db.session.add(batch)
+    db.session.commit()
+    return {"assessment_id": assessment.id, "proposal_id": proposal.id, "batch_id": batch.id}
+
+
+def url_for_endpoint(app, endpoint: str, args: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: args[k] for k in rule.arguments})
+
+
+@pytest.mark.parametrize(("endpoint", "method"), sorted(EXPECTED))
+def test_access(app, world, endpoint, method):
+    url = url_for_endpoint(app, endpoint, world["args"])
+    seen = []
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, world["users"][role].email)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf_token(client)})
+        seen.append(response.status_code)
+    assert tuple(seen) == EXPECTED[(endpoint, method)], dict(zip(ROLES, seen, strict=True))
+
+
+def test_coordinator_of_another_programme_gets_404(app, make):
+    own, other = make.programme("Eigenes Programm"), make.programme("Fremdes Programm")
+    company = make.company("Firma im fremden Programm")
+    make.application(company, other, role="mentor")
+    coordinator = make.user(Role.COORDINATOR, programmes=[own])
+    client = app.test_client()
+    login(client, coordinator.email)
+    assert client.get(f"/coordinator/programmes/{own.id}").status_code == 200
+    assert client.get(f"/coordinator/programmes/{other.id}").status_code == 404
+    assert client.get(f"/companies/{company.id}").status_code == 404
+    assert client.get("/companies/999999").status_code == 404
