@@ -34,9 +34,12 @@ def coordinator_client(app, make):
 
 
 def upload(client, programme, filename: str, data: bytes):
-    return client.post(f"/coordinator/programmes/{programme.id}/import", data={
+    response = client.post(f"/coordinator/programmes/{programme.id}/import", data={
         "csrf_token": csrf_token(client, f"/coordinator/programmes/{programme.id}/import"),
         "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    # Werkzeug's test client encodes a large body into a temporary file and leaves it open.
+    response.request.environ["wsgi.input"].close()
+    return response
 
 
 def confirm(client, programme, body: str):
