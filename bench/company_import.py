@@ -60,6 +60,10 @@ def main() -> None:
             db.session.commit()
             dry = time.perf_counter() - start
             errors = sum(1 for r in rows if r.errors)
+            if errors:
+                for row in [r for r in rows if r.errors][:5]:
+                    print(f"row {row.number}: {[str(e) for e in row.errors]}")
+                raise SystemExit(f"{errors} rows have errors: the generated file is wrong")
             start = time.perf_counter()
             mails = company_import.confirm_import(batch, actor=actor, now=utcnow())
             db.session.commit()

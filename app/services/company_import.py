@@ -196,9 +196,9 @@ def check_rows(rows: list[dict[str, str]], programme: Programme) -> list[ImportR
         found = gazetteer.find(v["municipality"])
         if len(found) != 1:
             hint = found or gazetteer.suggest(v["municipality"], limit=3)
+            did_you_mean = _l("Did you mean: %(places)s?", places="; ".join(p.label for p in hint))
             err.append(_l("municipality: “%(name)s” is unknown or ambiguous.%(hint)s", name=v["municipality"],
-                          hint=(" " + str(_l("Did you mean: %(places)s?", places="; ".join(p.label for p in hint))))
-                          if hint else ""))
+                          hint=f" {did_you_mean}" if hint else ""))
         try:
             v["hr_email"] = validate_email(v["hr_email"], check_deliverability=False).normalized.lower()
         except EmailNotValidError:

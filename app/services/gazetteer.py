@@ -78,9 +78,14 @@ def places() -> tuple[Place, ...]:
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, list[Place]]:
+    # A few names occur twice in one Bundesland, mostly a town and a district of a city elsewhere
+    # (Schleiden, Wickede, Mülheim): the label "Name (Bundesland)" must name one place, so the
+    # most populous one answers to it. `places()` is sorted by name and falling population.
     index: dict[str, list[Place]] = {}
     for place in places():
-        index.setdefault(normalise(place.name), []).append(place)
+        group = index.setdefault(normalise(place.name), [])
+        if all(p.state_code != place.state_code for p in group):
+            group.append(place)
     return index
 
 
