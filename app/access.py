@@ -102,3 +102,44 @@ def get_import_batch_or_404(batch_id: int, *, for_user: User):
         abort(404)
     get_programme_or_404(batch.programme_id, for_user=for_user)
     return batch
+
+
+def get_round_or_404(round_id: int, *, for_user: User):
+    """A matching round, for the coordinators of its programme and admins."""
+    from app.models import MatchingRound
+
+    round_ = db.session.get(MatchingRound, round_id)
+    if round_ is None:
+        abort(404)
+    get_programme_or_404(round_.programme_id, for_user=for_user)
+    return round_
+
+
+def get_rule_or_404(rule_id: int, round_id: int, *, for_user: User):
+    from app.models import RoundRule
+
+    rule = db.session.get(RoundRule, rule_id)
+    if rule is None or rule.round_id != round_id:
+        abort(404)
+    get_round_or_404(round_id, for_user=for_user)
+    return rule
+
+
+def get_group_or_404(group_id: int, *, for_user: User):
+    """A mentoring group: for the HR leads of its member companies, its supervisor, the programme's coordinators
+    and admins."""
+    from app.models import MentoringGroup
+
+    group = db.session.get(MentoringGroup, group_id)
+    if group is None:
+        abort(404)
+    if for_user.role == Role.ADMIN:
+        return group
+    if for_user.role == Role.HR_LEAD and any(m.application.company_id == for_user.company_id
+                                              for m in group.members):
+        return group
+    if for_user.role == Role.SUPERVISOR and group.supervisor_id == for_user.id:
+        return group
+    if for_user.role == Role.COORDINATOR and group.programme_id in coordinated_programme_ids(for_user):
+        return group
+    abort(404)

@@ -16,6 +16,7 @@ from app.models import utcnow
 
 demo_cli = AppGroup("demo", help="The demo programme.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
+rounds_cli = AppGroup("rounds", help="Matching rounds.")
 
 
 @demo_cli.command("load")
@@ -30,6 +31,32 @@ def demo_load(if_empty: bool) -> None:
     demo.load_demo(now=utcnow())
     db.session.commit()
     click.echo("Demo programme loaded.")
+
+
+@rounds_cli.command("solve")
+@click.argument("run_id", type=int)
+def rounds_solve(run_id: int) -> None:
+    """Solve a queued run of a matching round (started in the background by the round's page)."""
+    from app.services import rounds
+
+    run = rounds.execute_run(run_id, now_fn=utcnow)
+    click.echo(f"run {run_id}: {run.status if run else 'not queued'}")
+
+
+@rounds_cli.command("export")
+@click.argument("round_id", type=int)
+def rounds_export(round_id: int) -> None:
+    """Print a round as an instance of the matching engine's JSON format (for `python -m matching solve`)."""
+    import json
+
+    from app.models import MatchingRound
+    from app.services import rounds
+    from matching.jsonio import instance_to_json
+
+    round_ = db.session.get(MatchingRound, round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round {round_id}")
+    click.echo(json.dumps(instance_to_json(rounds.build_instance(round_)), ensure_ascii=False, indent=2))
 
 
 @mail_cli.command("deliver")
@@ -84,5 +111,6 @@ def devserver(host: str, port: int) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(mail_sink)
     app.cli.add_command(devserver)

@@ -1,4 +1,5 @@
-"""The demo programme "ESA-Mentorship Kreis Borken": invented companies in real municipalities of the Kreis."""
+"""The demo programme "ESA-Mentorship Kreis Borken": invented companies in real municipalities of the Kreis (and
+a neighbour), a published matching round with accepted groups, and a draft round ready to run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,11 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+import matching
 from app import maturity
 from app.extensions import db
 from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
-from app.services import companies
+from app.services import companies, rounds
 from app.services.passwords import hash_password
+from matching.jsonio import result_to_json
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for the demo only
 PROGRAMME_NAME = "ESA-Mentorship Kreis Borken"
@@ -55,7 +58,27 @@ COMPANIES = [
                 False, ("pflegekoffer",), (2, 1, 2, 1, 3, 3, 1, 2, 1, 1), None, (0, 1, 2, 3), 35),
     DemoCompany("Gronauer Logistik Service GmbH", "Gronau", E, "Daniel Ebbing", "H", "51_250", True, True,
                 (), (1, 2, 1, 1, 0, 0, 2, 1, 1, 2), None, (0, 1, 2), 40),
+    DemoCompany("Raesfelder Maschinenbau GmbH", "Raesfeld", M, "Ulrich Bröcking", "C", "51_250", True, True,
+                ("charta", "audit"), (4, 3, 4, 3, 3, 3, 4, 3, 3, 3), 3, (1, 2, 3), 35),
+    DemoCompany("Sparkassen-Service Westmünsterland", "Coesfeld", M, "Birgit Nienhaus", "K", "51_250", True, False,
+                ("audit", "pflege_guide"), (3, 4, 4, 3, 4, 3, 3, 3, 3, 3), 2, (0, 1, 3), 40),
+    DemoCompany("Hausarztpraxis Dr. Tenhagen", "Heiden", E, "Nina Tenhagen", "Q", "le15", False, False,
+                (), (1, 1, 1, 2, 1, 0, 1, 1, 1, 0), None, (0, 2), 25),
+    DemoCompany("Isselburger Fensterbau GmbH", "Isselburg", E, "Jörg Hemsing", "C", "26_50", False, True,
+                (), (0, 1, 1, 0, 1, 1, 1, 2, 1, 1), None, (1, 2, 3), 35),
+    DemoCompany("Legdener Landhandel eG", "Legden", E, "Ute Schwering", "G", "16_25", False, False,
+                ("pflegekoffer",), (1, 2, 1, 1, 2, 1, 0, 1, 2, 1), None, (1, 3), 30),
+    DemoCompany("Rekener Autohaus Lütke-Wiesmann", "Reken", E, "Carsten Lütke-Wiesmann", "G", "26_50", False, True,
+                (), (2, 1, 1, 1, 1, 2, 1, 1, 0, 1), None, (0, 1, 2, 3), 35),
 ]
+
+# The published round's companies (by name); the others are left for the draft round.
+FIRST_ROUND = {"Tischlerei Hövelmann GmbH", "Bocholter Textilveredelung KG", "Ahauser Metallbau GmbH & Co. KG",
+               "Bäckerei Terhorst", "Stadtlohner Kunststofftechnik GmbH", "Elektro Schulze-Hessing",
+               "Vredener Landtechnik GmbH", "Rheder Steuerberatung Kemper & Partner",
+               "Gronauer Logistik Service GmbH"}
+SUPERVISORS = [("supervisor1@example.org", "Dr. Ulrike Brinkhaus", "Borken (Nordrhein-Westfalen)", 4, 60),
+               ("supervisor2@example.org", "Frank Heselhaus", "Coesfeld (Nordrhein-Westfalen)", 4, 80)]
 
 
 def database_has_users() -> bool:
@@ -83,9 +106,12 @@ def load_demo(*, now: datetime) -> Programme:
     person("admin@example.org", "Admin Tandem", Role.ADMIN)
     coordinator = person("coordinator@example.org", "Karin Lammers", Role.COORDINATOR)
     coordinator.coordinated_programmes.append(programme)
-    person("supervisor1@example.org", "Dr. Ulrike Brinkhaus", Role.SUPERVISOR)
-    person("supervisor2@example.org", "Frank Heselhaus", Role.SUPERVISOR)
-    db.session.flush()
+    supervisors = []
+    for email, name, place, groups, km in SUPERVISORS:
+        supervisor = person(email, name, Role.SUPERVISOR)
+        db.session.flush()
+        rounds.save_supervisor_profile(supervisor, place, groups, km, now=now)
+        supervisors.append(supervisor)
     for number, dc in enumerate(COMPANIES, start=1):
         company = Company(name=dc.name, created_at=now)
         db.session.add(company)
@@ -112,13 +138,45 @@ def load_demo(*, now: datetime) -> Programme:
         companies.set_topics(application, topics if dc.role == E else {}, topics if dc.role == M else {},
                              actor=lead, now=applied_at)
         companies.submit_application(application, actor=lead, now=applied_at)
-    # Two mentor companies the coordinator has already approved; the others wait for review.
-    for application in db.session.scalars(select(Application).where(Application.role == M).limit(2)):
+    # The coordinator has approved all but the last two applications; those wait for review.
+    for application in db.session.scalars(select(Application).order_by(Application.id)).all()[:-2]:
         application.status = ApplicationStatus.APPROVED
-        application.decided_at = now - timedelta(days=5)
+        application.decided_at = now - timedelta(days=20)
         application.decided_by_id = coordinator.id
     db.session.flush()
+    _published_round(programme, coordinator, supervisors, now)
+    _draft_round(programme, coordinator, supervisors, now)
     return programme
+
+
+def _settings(name: str, participants: list[int], supervisors: list[User], starts_on) -> rounds.RoundSettings:
+    return rounds.RoundSettings(
+        name=name, starts_on=starts_on, cycle_months=12, group_min=2, group_max=4, min_maturity_gap=10,
+        competitor_km=None, weights=rounds.default_weights(), is_fair=False, time_limit_s=20, respond_by=None,
+        participant_ids=participants, supervisor_ids=[s.id for s in supervisors])
+
+
+def _published_round(programme: Programme, coordinator: User, supervisors: list[User], now: datetime) -> None:
+    """The first round: solved, published two weeks ago, and accepted by every company."""
+    created = now - timedelta(days=16)
+    chosen = [a.id for a in rounds.eligible_applications(programme) if a.company.name in FIRST_ROUND]
+    round_ = rounds.create_round(programme, _settings("Matching-Runde Frühjahr", chosen, supervisors,
+                                                      created.date() + timedelta(days=30)),
+                                 actor=coordinator, now=created)
+    result = matching.solve(rounds.build_instance(round_))
+    round_.proposal = rounds.proposal_from_result(result_to_json(result), 1)
+    rounds.publish_round(round_, actor=coordinator, now=created + timedelta(days=2), notify=False)
+    for group in round_.groups:
+        for member in group.members:
+            lead = member.application.company.hr_leads[0]
+            rounds.respond(member, accept=True, reason="", actor=lead, now=created + timedelta(days=5))
+
+
+def _draft_round(programme: Programme, coordinator: User, supervisors: list[User], now: datetime) -> None:
+    """The second round: the companies not yet in a group, ready to run."""
+    rounds.create_round(programme, _settings("Matching-Runde Herbst", rounds.default_participants(programme),
+                                             supervisors, now.date() + timedelta(days=45)),
+                        actor=coordinator, now=now)
 
 
 def logins_text() -> str:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.models import Role
+from app.rounds import texts
 
 ROLE_LABELS = {
     Role.HR_LEAD: _l("HR lead"),
@@ -67,6 +68,12 @@ def display_value(value) -> str:
     return str(value)
 
 
+def topic_label(key: str) -> str:
+    from app import maturity
+
+    return str(maturity.TOPICS[key].label) if key in maturity.TOPICS else key
+
+
 def maturity_level(key: str) -> str:
     from app import maturity
 
@@ -88,6 +95,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["maturity_level"] = maturity_level
     app.jinja_env.filters["status_colour"] = lambda value: STATUS_COLOURS.get(value, "secondary")
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["match_reasons"] = texts.reasons_text
+    app.jinja_env.filters["topic_label"] = topic_label
+    app.jinja_env.filters["unplaced_text"] = texts.unplaced_text
+    app.jinja_env.filters["event_text"] = texts.event_text
 
     @app.context_processor
     def inject_globals():

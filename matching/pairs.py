@@ -31,6 +31,14 @@ def _jaccard(a, b):
     return np.where(union == 0, 0.5, _POPCOUNT[a & b] / np.maximum(union, 1))
 
 
+def _matrix(companies, dims, value) -> np.ndarray:
+    """companies × dimensions as floats."""
+    out = np.zeros((len(companies), len(dims)), dtype=np.float64)
+    for i, company in enumerate(companies):
+        out[i] = [value(company, d) for d in dims]
+    return out
+
+
 @dataclass
 class Side:
     """One side's companies as arrays, row i being the i-th company of the instance."""
@@ -84,17 +92,14 @@ class PairTable:
         self.mentor, self.mentee = _side(mentors, sectors, times), _side(mentees, sectors, times)
         dims = sorted({d for c in companies for d in c.levels} | {d for e in mentees for d in e.needs})
         self.dimensions = dims
-        level_e = np.array([[e.levels.get(d, 0) for d in dims] for e in mentees], dtype=np.float64).reshape(-1, len(dims))
-        factor = np.array([[NEED_FACTOR.get(e.needs.get(d, 0), 1.0) for d in dims] for e in mentees],
-                          dtype=np.float64).reshape(-1, len(dims))
+        level_e = _matrix(mentees, dims, lambda e, d: e.levels.get(d, 0))
+        factor = _matrix(mentees, dims, lambda e, d: NEED_FACTOR.get(e.needs.get(d, 0), 1.0))
         self.need = ((4 - level_e) / 4 + 0.25) * factor
-        self.mentee_has = np.array([[d in e.levels or d in e.needs for d in dims] for e in mentees],
-                                   dtype=bool).reshape(-1, len(dims))
-        level_m = np.array([[m.levels.get(d, 0) for d in dims] for m in mentors], dtype=np.float64).reshape(-1, len(dims))
-        offer = np.array([[OFFER_FACTOR if d in m.offers else 1.0 for d in dims] for m in mentors],
-                         dtype=np.float64).reshape(-1, len(dims))
+        self.mentee_has = _matrix(mentees, dims, lambda e, d: d in e.levels or d in e.needs).astype(bool)
+        level_m = _matrix(mentors, dims, lambda m, d: m.levels.get(d, 0))
+        offer = _matrix(mentors, dims, lambda m, d: OFFER_FACTOR if d in m.offers else 1.0)
         self.strength = level_m / 4 * offer / OFFER_FACTOR
-        self.mentor_has = np.array([[d in m.levels for d in dims] for m in mentors], dtype=bool).reshape(-1, len(dims))
+        self.mentor_has = _matrix(mentors, dims, lambda m, d: d in m.levels).astype(bool)
         self.need_own = (self.need * self.mentee_has).sum(axis=1)
         self.need_other = self.need * ~self.mentee_has
         # Which mentors some supervisor can lead: online mentors always (if any supervisor has room), others within

@@ -510,6 +510,13 @@ class Round:
             raise RuntimeError("supervisor feasibility flow failed")
         return {mentor for mentor, arc in arcs if flow.flow(arc) > 0}
 
+    def keeps_pins(self, solution: Solution) -> bool:
+        """Pinned mentees are with their pinned mentor, and mentors with a pinned supervisor lead a group."""
+        pinned = self.pin_of >= 0
+        groups = solution.groups()
+        return (bool(np.all(solution.assign[pinned] == self.pin_of[pinned]))
+                and all(m in groups for m in self.pinned_supervisor))
+
     def keeps_group_rules(self, solution: Solution, repaired: Solution) -> bool:
         needs_group = set(self.pinned_supervisor)
         return (np.array_equal(solution.assign, repaired.assign)
@@ -643,13 +650,15 @@ class Round:
         if found is None:
             if status == cp_model.INFEASIBLE:
                 raise InvalidInstance(["the pinned pairs and supervisors cannot all be kept together"])
+            if not self.keeps_pins(incumbent):
+                raise InvalidInstance(["the pinned pairs and supervisors could not be kept within the time limit"])
             self.stats.update(status="TIME_LIMIT_FALLBACK", proven=False)
             return incumbent, False
         assign = np.full(self.E, -1, dtype=np.int64)
         for e, m in found.items():
             assign[e] = m
         solution = Solution(assign)
-        if self.cost(solution) > self.cost(incumbent):  # never worse than the warm start
+        if self.cost(solution) > self.cost(incumbent) and self.keeps_pins(incumbent):  # never worse than the hint
             solution = incumbent
         optimal = status == cp_model.OPTIMAL and complete
         self.stats.update(status="OPTIMAL" if optimal else "FEASIBLE", proven=optimal)
@@ -709,7 +718,7 @@ class Round:
             self.stats["pairs_modelled"] = 0
             return repaired
         incumbent = self.steer(flow_solution)
-        if len(self.pe) <= ALL_PAIRS_UP_TO:
+        if len(self.pe) <= ALL_PAIRS_UP_TO or not self.keeps_pins(incumbent):
             return self.cpsat(incumbent, flow_solution)[0]
         self.stats.update(status="FEASIBLE", proven=False)
         self.bound = self.tightened_bound(incumbent)
@@ -792,7 +801,11 @@ def fairest(instance: Instance, table: PairTable, pairs, base: Solution, base_ro
         mid = (lo + hi) // 2
         keep = (ps >= thresholds[mid]) | base_round.pinned
         probe = Round(instance, table, (pe[keep], pm[keep], ps[keep]), deadline)
-        solution = probe.run()
+        try:
+            solution = probe.run()
+        except InvalidInstance:  # the pins cannot be kept with only these pairs: the threshold is too high
+            hi = mid - 1
+            continue
         if int((solution.assign >= 0).sum()) >= placed:
             best, best_round, lo = solution, probe, mid + 1
         else:

@@ -225,3 +225,17 @@ def login(client, email: str, password: str = PASSWORD):
 
 def utc_now():
     return utcnow()
+
+
+@pytest.fixture
+def demo_world(app) -> dict:
+    """The demo programme of `make run`: a published round with accepted groups and a draft round."""
+    from app import demo
+    from app.models import MatchingRound
+
+    with app.app_context():
+        demo.load_demo(now=utcnow())
+        db.session.commit()
+        draft = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "draft"))
+        published = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "published"))
+        return {"draft": draft.id, "published": published.id, "programme": draft.programme_id}

@@ -9,27 +9,20 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import maturity, taxonomy
-from app.forms import TandemForm
+from app.forms import MultiCheckboxField, TandemForm
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
 def choices(mapping) -> list[SelectChoice]:
     return [SelectChoice(str(key), label) for key, label in mapping.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ConsentForm(TandemForm):

@@ -20,7 +20,7 @@ from app.hr.forms import (
 )
 from app.models import Application, Programme, Role, utcnow
 from app.security import role_required
-from app.services import companies
+from app.services import companies, rounds
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -39,7 +39,7 @@ def start():
     return render_template(
         "hr/start.html", company=company, consent=companies.active_consent(company),
         programmes=companies.open_programmes(), applied=applied,
-        assessment=companies.latest_assessment(company),
+        assessment=companies.latest_assessment(company), memberships=rounds.memberships(company),
     )
 
 

@@ -10,10 +10,22 @@ from app.models.company import (
     Exclusion,
 )
 from app.models.consent import Consent
+from app.models.group import GroupMember, GroupStatus, MentoringGroup, Response
 from app.models.importing import ImportBatch
 from app.models.mail import MailStatus, OutboundEmail
+from app.models.matching_round import (
+    MatchingRound,
+    RoundEvent,
+    RoundRule,
+    RoundRun,
+    RoundStatus,
+    RunStatus,
+    round_participant,
+    round_supervisor,
+)
 from app.models.maturity import MaturityAnswer, MaturityAssessment
 from app.models.programme import Programme, programme_coordinator
+from app.models.supervisor import SupervisorProfile
 from app.models.token import OneTimeToken, TokenPurpose
 from app.models.user import Role, User
 
@@ -23,6 +35,19 @@ __all__ = [
     "ApplicationTopic",
     "ChangeProposal",
     "Consent",
+    "GroupMember",
+    "GroupStatus",
+    "MatchingRound",
+    "MentoringGroup",
+    "Response",
+    "RoundEvent",
+    "RoundRule",
+    "RoundRun",
+    "RoundStatus",
+    "RunStatus",
+    "SupervisorProfile",
+    "round_participant",
+    "round_supervisor",
     "Exclusion",
     "ImportBatch",
     "MaturityAnswer",

@@ -66,6 +66,25 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("coordinator.start", "GET"): (R, 403, 403, 403, 200, 403),
     ("coordinator.programme", "GET"): (R, 403, 403, 403, 200, 200),
     ("companies.detail", "GET"): (R, 200, 404, 403, 200, 200),
+    ("rounds.index", "GET"): (R, 403, 403, 403, 200, 200),
+    ("rounds.new", "GET"): (R, 403, 403, 403, 200, 200),
+    ("rounds.new", "POST"): (R, 403, 403, 403, 200, 200),
+    ("rounds.edit", "GET"): (R, 403, 403, 403, 200, 200),
+    ("rounds.edit", "POST"): (R, 403, 403, 403, 200, 200),
+    ("rounds.detail", "GET"): (R, 403, 403, 403, 200, 200),
+    ("rounds.run", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.add_rule", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.delete_rule", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.move", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.swap_supervisor", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.publish", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.follow_up", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.export_instance", "GET"): (R, 403, 403, 403, 200, 200),
+    # The group's members are company A (mentee) and a mentor company; the supervisor leads it.
+    ("groups.detail", "GET"): (R, 200, 404, 200, 200, 200),
+    ("groups.respond", "POST"): (R, 200, 404, 403, 403, 403),
+    ("supervisor.profile", "GET"): (R, 403, 403, 200, 403, 403),
+    ("supervisor.profile", "POST"): (R, 403, 403, 200, 403, 403),
 }
 
 
@@ -104,6 +123,7 @@ def world(app, make, mailbox):
         db.session.commit()
         mail.deliver_due(utc_now())
         extra = company_a_world(company_a.id, application.id, users["hr_a"].id, programme.id)
+        extra |= published_round_world(programme.id, application.id, users["supervisor"].id, users["coordinator"].id)
     return {
         "users": users,
         "args": {
@@ -147,6 +167,47 @@ def company_a_world(company_id: int, application_id: int, lead_id: int, programm
     db.session.add(batch)
     db.session.commit()
     return {"assessment_id": assessment.id, "proposal_id": proposal.id, "batch_id": batch.id}
+
+
+def published_round_world(programme_id: int, mentee_application_id: int, supervisor_id: int,
+                          coordinator_id: int) -> dict:
+    """A published round whose one group holds company A (mentee) and a mentor company, led by the supervisor."""
+    from datetime import date
+
+    from app.models import (
+        Application,
+        Company,
+        GroupMember,
+        MatchingRound,
+        MaturityAssessment,
+        MentoringGroup,
+        RoundRule,
+    )
+    from tests.conftest import utc_now
+
+    now = utc_now()
+    mentor_company = Company(name="Mentor GmbH", created_at=now, municipality="Borken", latitude=51.84,
+                             longitude=6.86)
+    db.session.add(mentor_company)
+    db.session.flush()
+    db.session.add(MaturityAssessment(company_id=mentor_company.id, overall=70, level="advanced", created_at=now))
+    mentor = Application(company_id=mentor_company.id, programme_id=programme_id, role="mentor", status="approved")
+    db.session.add(mentor)
+    db.session.flush()
+    round_ = MatchingRound(programme_id=programme_id, name="Runde 1", status="published", starts_on=date(2027, 1, 1),
+                           created_by_id=coordinator_id, created_at=now, weights={})
+    round_.participants = [mentor, db.session.get(Application, mentee_application_id)]
+    db.session.add(round_)
+    db.session.flush()
+    rule = RoundRule(round_id=round_.id, kind="forbid", mentor_application_id=mentor.id,
+                     mentee_application_id=mentee_application_id, created_at=now)
+    group = MentoringGroup(programme_id=programme_id, round_id=round_.id, supervisor_id=supervisor_id,
+                           starts_on=date(2027, 1, 1), ends_on=date(2028, 1, 1), created_at=now)
+    group.members = [GroupMember(application_id=mentor.id, role="mentor"),
+                     GroupMember(application_id=mentee_application_id, role="mentee", score=700, reasons=[])]
+    db.session.add_all([rule, group])
+    db.session.commit()
+    return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id}
 
 
 def url_for_endpoint(app, endpoint: str, args: dict) -> str:

@@ -1,0 +1,71 @@
+"""Mentoring groups: the group page for its companies' HR leads, its supervisor and the coordinators."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import maturity, taxonomy
+from app.access import get_group_or_404
+from app.extensions import db
+from app.groups.forms import ResponseForm
+from app.models import Response, Role, utcnow
+from app.security import role_required
+from app.services import mail, rounds
+from app.services.errors import ServiceError
+from app.views_common import apply_service_error
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+
+def _own_member(group):
+    """The HR lead's own company in the group (None for other roles)."""
+    if current_user.role != Role.HR_LEAD:
+        return None
+    return next((m for m in group.members if m.application.company_id == current_user.company_id), None)
+
+
+def _render(group, form: ResponseForm):
+    own = _own_member(group)
+    profiles = []
+    for member in group.members:
+        company = member.application.company
+        assessment = next((a for a in reversed(company.assessments) if a.is_complete), None)
+        profiles.append({"member": member, "company": company, "application": member.application,
+                         "assessment": assessment})
+    deadline_passed = group.round.respond_by is not None and utcnow().date() > group.round.respond_by
+    return render_template("groups/detail.html", group=group, profiles=profiles, own=own, form=form,
+                           taxonomy=taxonomy, maturity=maturity, deadline_passed=deadline_passed,
+                           Response=Response)
+
+
+@bp.get("/<int:group_id>")
+@role_required(Role.HR_LEAD, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
+def detail(group_id: int):
+    group = get_group_or_404(group_id, for_user=current_user)
+    return _render(group, ResponseForm())
+
+
+@bp.post("/<int:group_id>/respond")
+@role_required(Role.HR_LEAD)
+def respond(group_id: int):
+    group = get_group_or_404(group_id, for_user=current_user)
+    member = _own_member(group)
+    if member is None:
+        abort(404)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            mails = rounds.respond(member, accept=bool(form.accept.data), reason=form.reason.data or "",
+                                   actor=current_user, now=now)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            mail.deliver_due(now, ids=[m.id for m in mails])
+            flash(_("Thank you: your company takes part in this group.") if form.accept.data else
+                  _("Your answer has been passed on to the programme coordination."), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return _render(group, form), 200

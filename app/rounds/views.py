@@ -1,0 +1,267 @@
+"""Matching rounds, for the programme's coordinators: settings, runs, review and adjustments, publishing."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import taxonomy
+from app.access import get_programme_or_404, get_round_or_404, get_rule_or_404
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.models import MatchingRound, Role, User, utcnow
+from app.rounds.forms import WEIGHT_LABELS, MoveForm, RoundForm, RuleForm, SupervisorSwapForm
+from app.security import role_required
+from app.services import mail, rounds
+from app.services.errors import ServiceError
+from app.views_common import apply_service_error
+from matching.jsonio import instance_to_json
+
+bp = Blueprint("rounds", __name__, url_prefix="/coordinator")
+
+
+def _round_form(form: RoundForm, programme) -> RoundForm:
+    applications = rounds.eligible_applications(programme)
+    role_label = {"mentor": _("mentor"), "mentee": _("mentee")}
+    form.participant_ids.choices = [(a.id, f"{a.company.name} ({role_label[a.role]})") for a in applications]
+    form.supervisor_ids.choices = [(u.id, u.full_name) for u in rounds.supervisors_available()]
+    return form
+
+
+def _values(form: RoundForm) -> rounds.RoundSettings:
+    return rounds.RoundSettings(
+        name=form.name.data.strip(), starts_on=form.starts_on.data, cycle_months=form.cycle_months.data,
+        group_min=form.group_min.data, group_max=form.group_max.data, min_maturity_gap=form.min_maturity_gap.data,
+        competitor_km=form.competitor_km.data, weights=form.weights(), is_fair=bool(form.is_fair.data),
+        time_limit_s=form.time_limit_s.data, respond_by=form.respond_by.data,
+        participant_ids=list(form.participant_ids.data or []), supervisor_ids=list(form.supervisor_ids.data or []))
+
+
+@bp.get("/programmes/<int:programme_id>/rounds")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def index(programme_id: int):
+    programme = get_programme_or_404(programme_id, for_user=current_user)
+    items = db.session.scalars(select(MatchingRound).where(MatchingRound.programme_id == programme.id)
+                               .order_by(MatchingRound.created_at.desc())).all()
+    return render_template("rounds/index.html", programme=programme, rounds=items)
+
+
+@bp.route("/programmes/<int:programme_id>/rounds/new", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def new(programme_id: int):
+    programme = get_programme_or_404(programme_id, for_user=current_user)
+    form = _round_form(RoundForm(), programme)
+    if request.method == "GET":
+        today = utcnow().date()
+        form.name.data = _("Matching round %(date)s", date=today.strftime("%m/%Y"))
+        form.starts_on.data = today + timedelta(days=30)
+        form.cycle_months.data, form.group_min.data, form.group_max.data = 12, 2, 4
+        form.min_maturity_gap.data, form.time_limit_s.data = 10, 30
+        for key, weight in rounds.default_weights().items():
+            form[f"weight_{key}"].data = weight
+        form.participant_ids.data = rounds.default_participants(programme)
+        form.supervisor_ids.data = [u.id for u in rounds.supervisors_available()]
+    elif form.validate_on_submit():
+        try:
+            round_ = rounds.create_round(programme, _values(form), actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The round has been created. Run the optimiser when you are ready."), "success")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/form.html", programme=programme, form=form, round=None, weights=WEIGHT_LABELS)
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def edit(round_id: int):
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    form = _round_form(RoundForm(obj=round_ if request.method == "GET" else None), round_.programme)
+    if request.method == "GET":
+        for key, weight in {**rounds.default_weights(), **(round_.weights or {})}.items():
+            form[f"weight_{key}"].data = weight
+        form.participant_ids.data = [a.id for a in round_.participants]
+        form.supervisor_ids.data = [u.id for u in round_.supervisors]
+        form.version.data = str(round_.version)
+    elif form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+            rounds.update_round(round_, _values(form), version=version, actor=current_user, now=utcnow())
+            db.session.commit()
+        except (ServiceError, StaleDataError) as exc:
+            db.session.rollback()
+            if isinstance(exc, StaleDataError):
+                exc = ServiceError(_("Someone else changed this round meanwhile. Reload the page to see their "
+                                     "changes, then make yours again."))
+            apply_service_error(form, exc)
+        else:
+            flash(_("The round's settings have been saved."), "success")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/form.html", programme=round_.programme, form=form, round=round_,
+                           weights=WEIGHT_LABELS)
+
+
+@bp.get("/rounds/<int:round_id>")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def detail(round_id: int):
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    now = utcnow()
+    rounds.check_stale(round_, now)
+    db.session.commit()
+    applications = {a.id: a for a in round_.participants}
+    applications.update({m.application_id: m.application for g in round_.groups for m in g.members})
+    supervisors = {u.id: u for u in round_.supervisors}
+    mentors = [a for a in round_.participants if a.role == "mentor"]
+    mentees = [a for a in round_.participants if a.role == "mentee"]
+    grouped = {g["mentor"] for g in (round_.proposal or {}).get("groups", [])}
+    rule_form = RuleForm()
+    rule_form.mentor.choices = [(a.id, a.company.name) for a in mentors]
+    rule_form.mentee.choices = [(a.id, a.company.name) for a in mentees]
+    move_form = MoveForm()
+    move_form.mentee.choices = rule_form.mentee.choices
+    move_form.mentor.choices = [(a.id, a.company.name) for a in mentors if a.id in grouped]
+    swap_form = SupervisorSwapForm()
+    swap_form.mentor.choices = move_form.mentor.choices
+    swap_form.supervisor.choices = [(u.id, u.full_name) for u in round_.supervisors]
+    run = round_.last_run
+    elapsed = (now - (run.started_at or run.requested_at)).total_seconds() if run and run.is_active else None
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({e.actor_id for e in round_.events if e.actor_id}))).all()}
+    return render_template(
+        "rounds/detail.html", round=round_, run=run, elapsed=elapsed, applications=applications,
+        supervisors=supervisors, totals=rounds.totals(round_.proposal),
+        previous_totals=rounds.totals(round_.previous_proposal),
+        changes=rounds.changes(round_.previous_proposal, round_.proposal), rule_form=rule_form,
+        move_form=move_form, swap_form=swap_form, confirm_form=ConfirmForm(), users=users,
+        cycle_length=rounds.cycle_length, taxonomy=taxonomy, weights=WEIGHT_LABELS)
+
+
+def _act(round_id: int, action, success: str):
+    """Run one adjustment of a round: refuse with the service's reason, or commit and confirm."""
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    try:
+        result = action(round_)
+        db.session.commit()
+    except (ServiceError, StaleDataError) as exc:
+        db.session.rollback()
+        message = exc.message if isinstance(exc, ServiceError) else _(
+            "Someone else changed this round meanwhile. Please look at it again.")
+        flash(str(message), "danger")
+        return None
+    flash(success, "success")
+    return result
+
+
+@bp.post("/rounds/<int:round_id>/run")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def run(round_id: int):
+    if ConfirmForm().validate_on_submit():
+        started = _act(round_id, lambda r: rounds.request_run(r, actor=current_user, now=utcnow()),
+                       _("The optimiser is working. This page shows the result as soon as it is done."))
+        if started is not None:
+            rounds.launch(started)
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/rules")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def add_rule(round_id: int):
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    form = RuleForm()
+    form.mentor.choices = [(a.id, a.company.name) for a in round_.participants if a.role == "mentor"]
+    form.mentee.choices = [(a.id, a.company.name) for a in round_.participants if a.role == "mentee"]
+    if form.validate_on_submit():
+        _act(round_id, lambda r: rounds.add_rule(r, form.kind.data, form.mentor.data, form.mentee.data,
+                                                 actor=current_user, now=utcnow()),
+             _("Saved. The next run of the optimiser keeps it."))
+    else:
+        flash(_("Please choose a mentor and a mentee company of this round."), "danger")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/rules/<int:rule_id>/delete")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def delete_rule(round_id: int, rule_id: int):
+    rule = get_rule_or_404(rule_id, round_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit():
+        _act(round_id, lambda r: rounds.remove_rule(r, rule, actor=current_user, now=utcnow()), _("Removed."))
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+def _ints(*names: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(request.form[name]) for name in names)
+    except (KeyError, ValueError):
+        return None
+
+
+@bp.post("/rounds/<int:round_id>/move")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def move(round_id: int):
+    values = _ints("mentee", "mentor")
+    if ConfirmForm().validate_on_submit():
+        if values is None:
+            flash(_("Please choose a mentee company and a group."), "danger")
+        else:
+            _act(round_id, lambda r: rounds.move_mentee(r, values[0], values[1], actor=current_user, now=utcnow()),
+                 _("The company has been moved. The move is kept as a pin for the next run."))
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/supervisor")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def swap_supervisor(round_id: int):
+    values = _ints("mentor", "supervisor")
+    if ConfirmForm().validate_on_submit():
+        if values is None:
+            flash(_("Please choose a group and a supervisor."), "danger")
+        else:
+            _act(round_id, lambda r: rounds.swap_supervisor(r, values[0], values[1], actor=current_user,
+                                                             now=utcnow()),
+                 _("The supervisor has been assigned and is kept for the next run."))
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def publish(round_id: int):
+    if ConfirmForm().validate_on_submit():
+        now = utcnow()
+        result = _act(round_id, lambda r: rounds.publish_round(r, actor=current_user, now=now),
+                      _("The groups have been published. HR leads and supervisors have been informed by e-mail."))
+        if result is not None:
+            mail.deliver_due(now, ids=[m.id for m in result[1]])
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/follow-up")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def follow_up(round_id: int):
+    if ConfirmForm().validate_on_submit():
+        new_round = _act(round_id, lambda r: rounds.follow_up(r, actor=current_user, now=utcnow()),
+                         _("A follow-up round for the freed companies has been created."))
+        if new_round is not None:
+            return redirect(url_for("rounds.detail", round_id=new_round.id))
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/instance.json")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def export_instance(round_id: int):
+    """The round in the matching engine's JSON format, to reproduce or audit it with `python -m matching`."""
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    try:
+        data = instance_to_json(rounds.build_instance(round_))
+    except ServiceError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="tandem-round-{round_.id}.json"'})
