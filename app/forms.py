@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-# NUL and other C0 control characters (tab, newline and carriage return are fine in text areas).
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# NUL and other C0 control characters (tab, newline and carriage return are fine in text areas), and U+FFFD, which
+# stands in for bytes that were not valid UTF-8.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
 class TandemForm(FlaskForm):

@@ -220,3 +220,46 @@ def test_round_runs_in_the_background_then_is_pinned_rerun_published_accepted_an
         assert accepted and not accepted & participants
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Application)) == len(demo.COMPANIES)
+
+
+def test_bad_value_in_each_field_of_the_round_form(app, demo_world):
+    from tests.web.test_bad_input import BAD_VALUES, SCRIPT, encode, row_counts
+
+    with app.app_context():
+        draft = db.session.get(MatchingRound, demo_world["draft"])
+        valid = {"name": "Neue Runde", "starts_on": (utcnow().date() + timedelta(days=20)).isoformat(),
+                 "cycle_months": "12", "group_min": "2", "group_max": "4", "min_maturity_gap": "10",
+                 "competitor_km": "", "time_limit_s": "20", "respond_by": "",
+                 **{f"weight_{k}": str(v) for k, v in rounds.default_weights().items()},
+                 "participant_ids": [str(a.id) for a in draft.participants],
+                 "supervisor_ids": [str(u.id) for u in draft.supervisors]}
+        draft_name = draft.name
+    path = f"/coordinator/programmes/{demo_world['programme']}/rounds/new"
+    client = app.test_client()
+    login(client, "coordinator@example.org", demo.DEMO_PASSWORD)
+    extra = {"starts_on": ["2020-01-01", "31.02.2027"], "cycle_months": ["8", "25"], "group_min": ["0"],
+             "weight_size": ["11", "-1"], "time_limit_s": ["0"], "participant_ids": [["99999"]],
+             "supervisor_ids": [["99999"], []]}
+    for field in valid:
+        cases = list(BAD_VALUES.items()) + [(f"extra{i}", v) for i, v in enumerate(extra.get(field, []))]
+        for label, bad in cases:
+            if field in ("competitor_km", "respond_by") and label == "empty":
+                continue  # optional fields
+            before = row_counts(app)
+            data = {"csrf_token": csrf_token(client, path), **valid, field: bad}
+            response = client.post(path, data=encode(data), content_type="application/x-www-form-urlencoded")
+            context = f"{field}={label}"
+            assert response.status_code < 500, context
+            body = response.get_data(as_text=True)
+            assert SCRIPT not in body, context
+            if response.status_code == 302:  # odd text in the name is still text: stored, and shown escaped
+                assert field == "name" and label in ("script", "non_utf8"), context
+                assert SCRIPT not in client.get(response.headers["Location"]).get_data(as_text=True)
+                with app.app_context():
+                    created = db.session.scalar(select(MatchingRound).order_by(MatchingRound.id.desc()))
+                    assert created.name not in ("Neue Runde", draft_name)
+                    db.session.delete(created)
+                    db.session.commit()
+                continue
+            assert response.status_code == 200, context
+            assert row_counts(app) == before, context
