@@ -27,8 +27,11 @@ bp = Blueprint("rounds", __name__, url_prefix="/coordinator")
 
 def _round_form(form: RoundForm, programme) -> RoundForm:
     applications = rounds.eligible_applications(programme)
+    busy = rounds.companies_in_active_groups(programme)
     role_label = {"mentor": _("mentor"), "mentee": _("mentee")}
-    form.participant_ids.choices = [(a.id, f"{a.company.name} ({role_label[a.role]})") for a in applications]
+    form.participant_ids.choices = [
+        (a.id, f"{a.company.name} ({role_label[a.role]})" + (" – " + _("already in a group") if a.id in busy else ""))
+        for a in applications]
     form.supervisor_ids.choices = [(u.id, u.full_name) for u in rounds.supervisors_available()]
     return form
 

@@ -89,3 +89,21 @@ def test_coordinator_runs_pins_reruns_and_publishes_then_companies_answer(page, 
     expect(page.locator(".alert-success")).to_be_visible()
     assert re.search(r"/coordinator/rounds/\d+$", page.url) and page.url != round_url
     shot(page, "round-follow-up", backend)
+
+
+def test_supervisor_enters_where_they_work(page, backend, make):
+    from app.models import Role
+    from tests.conftest import PASSWORD
+
+    supervisor = make.user(Role.SUPERVISOR, email="sup@example.org", full_name="Dr. Anna Supervision")
+    log_in(page, supervisor.email, PASSWORD)
+    page.locator("a[href$='/supervisor/profile']").click()
+    page.locator("#municipality").fill("Atlantis")
+    page.locator("#submit").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    page.locator("#municipality").fill("Borken (Nordrhein-Westfalen)")
+    page.locator("#max_groups").fill("3")
+    page.locator("#submit").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.get_by_text("Borken (Nordrhein-Westfalen)").first).to_be_visible()
+    shot(page, "supervisor-profile", backend)
