@@ -43,11 +43,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from app.groups.views import bp as groups_bp
     from app.hr.views import bp as hr_bp
     from app.main.views import bp as main_bp
+    from app.meetings.views import bp as meetings_bp
     from app.rounds.views import bp as rounds_bp
     from app.supervisor.views import bp as supervisor_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, hr_bp, supervisor_bp, coordinator_bp, companies_bp,
-                      rounds_bp, groups_bp):
+                      rounds_bp, groups_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
     app.after_request(security.set_security_headers)

@@ -143,3 +143,20 @@ def get_group_or_404(group_id: int, *, for_user: User):
     if for_user.role == Role.COORDINATOR and group.programme_id in coordinated_programme_ids(for_user):
         return group
     abort(404)
+
+
+def get_meeting_or_404(meeting_id: int, *, for_user: User):
+    """A group session, for whoever may see its group."""
+    from app.models import Meeting
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    get_group_or_404(meeting.group_id, for_user=for_user)
+    return meeting
+
+
+def may_change_meetings(group, user: User) -> bool:
+    """The programme's coordinators, admins and the group's supervisor move and cancel its meetings."""
+    return user.role in (Role.COORDINATOR, Role.ADMIN) or (
+        user.role == Role.SUPERVISOR and group.supervisor_id == user.id)

@@ -90,12 +90,14 @@ def mail_sink(port: int | None) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def devserver(host: str, port: int) -> None:
-    """Serve Tandem for development with its mail sink beside it."""
+    """Serve Tandem for development with its mail sink and its scheduler beside it."""
     from app import demo
 
     # SIGTERM ends the server like Ctrl+C does, so that the children are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    children = [subprocess.Popen([sys.executable, "-m", "flask", "mail-sink"])]  # noqa: S603
+    # The mail sink and the scheduler run as processes of their own beside the web server.
+    children = [subprocess.Popen([sys.executable, "-m", "flask", "mail-sink"]),  # noqa: S603
+                subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"])]  # noqa: S603
     time.sleep(0.5)
     click.echo(demo.logins_text())
     click.echo(f"Tandem runs at http://{host}:{port}  (Ctrl+C to stop)")

@@ -23,6 +23,10 @@ class Config:
 
     ENV_NAME = os.environ.get("TANDEM_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # How often the scheduler looks for due reminders and mail (seconds).
+    SCHEDULER_TICK_SECONDS = int(os.environ.get("TANDEM_SCHEDULER_TICK", "60"))
+    # On SQLite the scheduler's lead is a lease: another scheduler takes over this long after the leader died.
+    SCHEDULER_LEASE_SECONDS = int(os.environ.get("TANDEM_SCHEDULER_LEASE", "20"))
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tandem.db'}")
     )

@@ -11,7 +11,7 @@ import matching
 from app import maturity
 from app.extensions import db
 from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
-from app.services import companies, rounds
+from app.services import companies, meetings, rounds
 from app.services.passwords import hash_password
 from matching.jsonio import result_to_json
 
@@ -157,11 +157,12 @@ def _settings(name: str, participants: list[int], supervisors: list[User], start
 
 
 def _published_round(programme: Programme, coordinator: User, supervisors: list[User], now: datetime) -> None:
-    """The first round: solved, published two weeks ago, and accepted by every company."""
-    created = now - timedelta(days=16)
+    """The first round: solved and published two months ago, accepted by every company; its groups started six
+    weeks ago and have confirmed meetings over their cycle (the next within days, so reminders go out)."""
+    created = now - timedelta(days=60)
     chosen = [a.id for a in rounds.eligible_applications(programme) if a.company.name in FIRST_ROUND]
     round_ = rounds.create_round(programme, _settings("Matching-Runde Frühjahr", chosen, supervisors,
-                                                      created.date() + timedelta(days=30)),
+                                                      created.date() + timedelta(days=14)),
                                  actor=coordinator, now=created)
     result = matching.solve(rounds.build_instance(round_))
     round_.proposal = rounds.proposal_from_result(result_to_json(result), 1)
@@ -170,6 +171,8 @@ def _published_round(programme: Programme, coordinator: User, supervisors: list[
         for member in group.members:
             lead = member.application.company.hr_leads[0]
             rounds.respond(member, accept=True, reason="", actor=lead, now=created + timedelta(days=5))
+    meetings.plan_round(round_, actor=coordinator, now=created + timedelta(days=8))
+    meetings.confirm_round_meetings(round_, actor=coordinator, now=created + timedelta(days=9), notify=False)
 
 
 def _draft_round(programme: Programme, coordinator: User, supervisors: list[User], now: datetime) -> None:

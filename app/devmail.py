@@ -45,11 +45,16 @@ class StoredMail:
     subject: str
     date: str
     body: str
+    message_id: str = ""
+    calendar: str = ""  # the text of a text/calendar attachment, if any
 
 
 def _parse(path: Path) -> StoredMail:
     msg: EmailMessage = email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[assignment]
     part = msg.get_body(preferencelist=("plain", "html"))
+    calendar = next((p.get_content() for p in msg.walk() if p.get_content_type() == "text/calendar"), "")
+    if isinstance(calendar, bytes):
+        calendar = calendar.decode("utf-8", "replace")
     return StoredMail(
         name=path.name,
         sender=str(msg.get("From", "")),
@@ -57,6 +62,8 @@ def _parse(path: Path) -> StoredMail:
         subject=str(msg.get("Subject", "")),
         date=str(msg.get("Date", "")),
         body=part.get_content() if part is not None else "",
+        message_id=str(msg.get("Message-ID", "")),
+        calendar=calendar,
     )
 
 

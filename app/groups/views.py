@@ -11,7 +11,7 @@ from app.extensions import db
 from app.groups.forms import ResponseForm
 from app.models import Response, Role, utcnow
 from app.security import role_required
-from app.services import mail, rounds
+from app.services import calendar, mail, rounds
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -35,7 +35,7 @@ def _render(group, form: ResponseForm):
                          "assessment": assessment})
     deadline_passed = group.round.respond_by is not None and utcnow().date() > group.round.respond_by
     return render_template("groups/detail.html", group=group, profiles=profiles, own=own, form=form,
-                           taxonomy=taxonomy, maturity=maturity, deadline_passed=deadline_passed,
+                           taxonomy=taxonomy, maturity=maturity, deadline_passed=deadline_passed, local=calendar.local,
                            Response=Response)
 
 

@@ -24,6 +24,14 @@ from app.models.matching_round import (
     round_supervisor,
 )
 from app.models.maturity import MaturityAnswer, MaturityAssessment
+from app.models.meeting import (
+    Meeting,
+    MeetingStatus,
+    Reminder,
+    SchedulerLease,
+    SupervisorAbsence,
+    SupervisorWindow,
+)
 from app.models.programme import Programme, programme_coordinator
 from app.models.supervisor import SupervisorProfile
 from app.models.token import OneTimeToken, TokenPurpose
@@ -38,7 +46,13 @@ __all__ = [
     "GroupMember",
     "GroupStatus",
     "MatchingRound",
+    "Meeting",
+    "MeetingStatus",
     "MentoringGroup",
+    "Reminder",
+    "SchedulerLease",
+    "SupervisorAbsence",
+    "SupervisorWindow",
     "Response",
     "RoundEvent",
     "RoundRule",

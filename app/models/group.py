@@ -14,6 +14,7 @@ from app.models.base import UtcDateTime, utcnow
 if TYPE_CHECKING:
     from app.models.company import Application
     from app.models.matching_round import MatchingRound
+    from app.models.meeting import Meeting
     from app.models.programme import Programme
     from app.models.user import User
 
@@ -45,6 +46,8 @@ class MentoringGroup(db.Model):
     supervisor: Mapped[User | None] = relationship()
     members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan",
                                                       order_by="GroupMember.id")
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="group", cascade="all, delete-orphan",
+                                                   order_by="Meeting.number")
 
     @property
     def mentor(self) -> GroupMember | None:

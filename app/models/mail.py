@@ -29,3 +29,7 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # when a sender took it (status sending)
+    # An iCalendar attachment (RFC 5545) and its METHOD (REQUEST or CANCEL), for meeting invitations.
+    calendar: Mapped[str | None] = mapped_column(Text)
+    calendar_method: Mapped[str | None] = mapped_column(String(10))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -32,6 +32,11 @@ class Programme(db.Model):
     # A mentor applicant below these is flagged for the coordinator (overall 0–100, per dimension 0–4).
     mentor_min_overall: Mapped[int] = mapped_column(default=50)
     mentor_min_dimension: Mapped[int] = mapped_column(default=2)
+    # Group sessions: every `cadence_weeks` weeks, `meeting_minutes` long, reminders `reminder_days` before.
+    cadence_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
+    meeting_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    travel_buffer_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
+    reminder_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [7, 1], server_default="[7, 1]")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     coordinators: Mapped[list[User]] = relationship(

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The private calendar feed: the SHA-256 of its secret token (None: no feed, or revoked).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     company: Mapped[Company | None] = relationship(back_populates="hr_leads")

@@ -1,11 +1,13 @@
 """Matching rounds, for the programme's coordinators: settings, runs, review and adjustments, publishing."""
 from __future__ import annotations
 
+import calendar as pycalendar
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,10 +16,10 @@ from app import taxonomy
 from app.access import get_programme_or_404, get_round_or_404, get_rule_or_404
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import MatchingRound, Role, User, utcnow
+from app.models import MatchingRound, MeetingStatus, Role, User, utcnow
 from app.rounds.forms import WEIGHT_LABELS, MoveForm, RoundForm, RuleForm, SupervisorSwapForm
 from app.security import role_required
-from app.services import mail, rounds
+from app.services import calendar, mail, meetings, rounds
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 from matching.jsonio import instance_to_json
@@ -137,8 +139,12 @@ def detail(round_id: int):
     elapsed = (now - (run.started_at or run.requested_at)).total_seconds() if run and run.is_active else None
     users = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_({e.actor_id for e in round_.events if e.actor_id}))).all()}
+    last_plan = next((e for e in reversed(round_.events) if e.kind == "plan"), None)
+    group_names = {g.id: g.mentor.application.company.name for g in round_.groups if g.mentor}
     return render_template(
-        "rounds/detail.html", round=round_, run=run, elapsed=elapsed, applications=applications,
+        "rounds/detail.html", round=round_, run=run, local=calendar.local, group_names=group_names,
+        plan_problems=(last_plan.details.get("problems", []) if last_plan else []),
+        problem_text=lambda code: str(meetings.PROBLEM_TEXTS.get(code, code)), elapsed=elapsed, applications=applications,
         supervisors=supervisors, totals=rounds.totals(round_.proposal),
         previous_totals=rounds.totals(round_.previous_proposal),
         changes=rounds.changes(round_.previous_proposal, round_.proposal), rule_form=rule_form,
@@ -253,6 +259,57 @@ def follow_up(round_id: int):
         if new_round is not None:
             return redirect(url_for("rounds.detail", round_id=new_round.id))
     return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/meetings/plan")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def plan_meetings(round_id: int):
+    if ConfirmForm().validate_on_submit():
+        outcome = _act(round_id, lambda r: meetings.plan_round(r, actor=current_user, now=utcnow()),
+                       _("The meetings have been proposed. Check them, move single ones if needed, then confirm."))
+        if outcome is not None and outcome.problems:
+            flash(ngettext("%(num)d meeting could not be planned; see the reasons below.",
+                           "%(num)d meetings could not be planned; see the reasons below.", len(outcome.problems)),
+                  "warning")
+    return redirect(url_for("rounds.detail", round_id=round_id, _anchor="meetings"))
+
+
+@bp.post("/rounds/<int:round_id>/meetings/confirm")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def confirm_meetings(round_id: int):
+    if ConfirmForm().validate_on_submit():
+        now = utcnow()
+        sent = _act(round_id, lambda r: meetings.confirm_round_meetings(r, actor=current_user, now=now),
+                    _("The meetings are confirmed. Everyone has received an invitation with a calendar file."))
+        if sent is not None:
+            mail.deliver_due(now, ids=[m.id for m in sent])
+    return redirect(url_for("rounds.detail", round_id=round_id, _anchor="meetings"))
+
+
+@bp.get("/rounds/<int:round_id>/calendar")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def meeting_calendar(round_id: int):
+    """A month grid of the round's meetings, for one supervisor or one group (or all)."""
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    groups = [g for g in round_.groups if g.is_active]
+    supervisor_id = request.args.get("supervisor", type=int)
+    group_id = request.args.get("group", type=int)
+    shown = [m for g in groups for m in g.meetings if m.status != MeetingStatus.CANCELLED
+             and (supervisor_id is None or g.supervisor_id == supervisor_id) and (group_id is None or g.id == group_id)]
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = meetings.default_month(shown, utcnow().date())
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    by_day: dict = {}
+    for meeting in sorted(shown, key=lambda m: m.starts_at):
+        by_day.setdefault(calendar.local(meeting.starts_at).date(), []).append(meeting)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    supervisors = sorted({g.supervisor for g in groups if g.supervisor}, key=lambda u: u.full_name)
+    return render_template("rounds/calendar.html", round=round_, weeks=weeks, month=month, by_day=by_day,
+                           previous=previous, following=following, supervisors=supervisors, groups=groups,
+                           supervisor_id=supervisor_id, group_id=group_id, local=calendar.local)
 
 
 @bp.get("/rounds/<int:round_id>/instance.json")

@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -16,15 +16,18 @@ from app.extensions import db
 from app.models import MailStatus, OutboundEmail
 
 MAX_ATTEMPTS = 8
+CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
-def queue_mail(recipient: str, template: str, *, locale: str | None, now: datetime, **context) -> OutboundEmail:
+def queue_mail(recipient: str, template: str, *, locale: str | None, now: datetime,
+               calendar: tuple[str, str] | None = None, **context) -> OutboundEmail:
     """Render `templates/mail/<template>.txt` in the recipient's language and queue it. Flushes."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         rendered = render_template(f"mail/{template}.txt", **context)
     first, _, body = rendered.lstrip().partition("\n")
     subject = first.removeprefix("Subject:").strip()
-    email = OutboundEmail(recipient=recipient, subject=subject[:300], body_text=body.strip() + "\n", next_attempt_at=now)
+    email = OutboundEmail(recipient=recipient, subject=subject[:300], body_text=body.strip() + "\n", next_attempt_at=now,
+                          calendar=calendar[1] if calendar else None, calendar_method=calendar[0] if calendar else None)
     db.session.add(email)
     db.session.flush()
     return email
@@ -55,8 +58,13 @@ def _message(row: OutboundEmail) -> EmailMessage:
     msg["To"] = row.recipient
     msg["Subject"] = row.subject
     msg["Date"] = format_datetime(row.created_at)
-    msg["Message-ID"] = make_msgid(idstring=f"tandem-{row.id}", domain="tandem.local")
+    # Stable per outbox row: should a sender die between the SMTP server's acceptance and the commit, the mail is
+    # sent again after the claim's timeout, and mail programs recognise the second copy as the same message.
+    msg["Message-ID"] = f"<tandem-{row.id}@tandem.local>"
     msg.set_content(row.body_text)
+    if row.calendar:
+        msg.add_attachment(row.calendar.encode("utf-8"), maintype="text", subtype="calendar",
+                           filename="einladung.ics", params={"method": row.calendar_method or "REQUEST"})
     return msg
 
 
@@ -66,6 +74,14 @@ def deliver_due(now: datetime, ids: list[int] | None = None) -> int:
     Each row is claimed with a conditional UPDATE before it is sent, so two workers never send one mail twice.
     A failed send is retried with exponential back-off and marked failed after the last attempt.
     """
+    # A mail claimed by a sender that died before recording the outcome goes back to the queue.
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.status == MailStatus.SENDING, OutboundEmail.claimed_at < now - CLAIM_TIMEOUT)
+        .values(status=MailStatus.QUEUED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
     query = select(OutboundEmail.id).where(
         OutboundEmail.status == MailStatus.QUEUED, OutboundEmail.next_attempt_at <= now
     )
@@ -80,7 +96,7 @@ def deliver_due(now: datetime, ids: list[int] | None = None) -> int:
             claimed = db.session.execute(
                 update(OutboundEmail)
                 .where(OutboundEmail.id == mail_id, OutboundEmail.status == MailStatus.QUEUED)
-                .values(status=MailStatus.SENDING, attempts=OutboundEmail.attempts + 1)
+                .values(status=MailStatus.SENDING, attempts=OutboundEmail.attempts + 1, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()

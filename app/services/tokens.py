@@ -68,3 +68,12 @@ def redeem_token(token: OneTimeToken, now: datetime) -> bool:
         return False
     db.session.refresh(token)
     return True
+
+
+def purge_expired(now: datetime) -> int:
+    """Delete one-time tokens that have expired or been used. Flushes."""
+    from sqlalchemy import delete, or_
+
+    result = db.session.execute(delete(OneTimeToken).where(or_(OneTimeToken.expires_at < now,
+                                                               OneTimeToken.used_at.is_not(None))))
+    return result.rowcount or 0

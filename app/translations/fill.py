@@ -19,9 +19,11 @@ def main(dict_file: str) -> None:
         catalog = read_po(fh, locale="de")
     filled = 0
     for message in catalog:
-        if message.id and message.id in texts:
-            message.string = texts[message.id]
+        key = message.id[0] if isinstance(message.id, tuple) else message.id  # plurals: keyed by the singular
+        if key and key in texts:
+            message.string = texts[key]
             message.flags.discard("fuzzy")
+            message.previous_id = []
             filled += 1
     with CATALOGUE.open("wb") as fh:
         write_po(fh, catalog, width=100)

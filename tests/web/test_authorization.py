@@ -85,6 +85,19 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("groups.respond", "POST"): (R, 200, 404, 403, 403, 403),
     ("supervisor.profile", "GET"): (R, 403, 403, 200, 403, 403),
     ("supervisor.profile", "POST"): (R, 403, 403, 200, 403, 403),
+    ("supervisor.availability", "POST"): (R, 403, 403, 200, 403, 403),
+    ("supervisor.add_absence", "POST"): (R, 403, 403, 200, 403, 403),
+    ("supervisor.delete_absence", "POST"): (R, 403, 403, R, 403, 403),
+    ("rounds.plan_meetings", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.confirm_meetings", "POST"): (R, 403, 403, 403, R, R),
+    ("rounds.meeting_calendar", "GET"): (R, 403, 403, 403, 200, 200),
+    # A meeting of the group above: its HR leads see it, the supervisor and coordinators change it.
+    ("meetings.detail", "GET"): (R, 200, 404, 200, 200, 200),
+    ("meetings.move", "POST"): (R, 403, 404, 200, 200, 200),
+    ("meetings.cancel", "POST"): (R, 403, 404, 200, 200, 200),
+    ("meetings.feed", "GET"): (404, 404, 404, 404, 404, 404),
+    ("meetings.issue_feed", "POST"): (R, R, R, R, R, R),
+    ("meetings.revoke_feed", "POST"): (R, R, R, R, R, R),
 }
 
 
@@ -172,7 +185,7 @@ def company_a_world(company_id: int, application_id: int, lead_id: int, programm
 def published_round_world(programme_id: int, mentee_application_id: int, supervisor_id: int,
                           coordinator_id: int) -> dict:
     """A published round whose one group holds company A (mentee) and a mentor company, led by the supervisor."""
-    from datetime import date
+    from datetime import UTC, date, datetime
 
     from app.models import (
         Application,
@@ -180,8 +193,10 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
         GroupMember,
         MatchingRound,
         MaturityAssessment,
+        Meeting,
         MentoringGroup,
         RoundRule,
+        SupervisorAbsence,
     )
     from tests.conftest import utc_now
 
@@ -206,8 +221,14 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
     group.members = [GroupMember(application_id=mentor.id, role="mentor"),
                      GroupMember(application_id=mentee_application_id, role="mentee", score=700, reasons=[])]
     db.session.add_all([rule, group])
+    db.session.flush()
+    meeting = Meeting(group_id=group.id, number=1, starts_at=datetime(2027, 2, 2, 9, tzinfo=UTC),
+                      ends_at=datetime(2027, 2, 2, 11, tzinfo=UTC), status="confirmed", uid="m1@tandem")
+    absence = SupervisorAbsence(user_id=supervisor_id, starts_on=date(2027, 3, 1), ends_on=date(2027, 3, 5))
+    db.session.add_all([meeting, absence])
     db.session.commit()
-    return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id}
+    return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id, "meeting_id": meeting.id,
+            "absence_id": absence.id}
 
 
 def url_for_endpoint(app, endpoint: str, args: dict) -> str:
