@@ -27,6 +27,8 @@ class Config:
     SCHEDULER_TICK_SECONDS = int(os.environ.get("TANDEM_SCHEDULER_TICK", "60"))
     # On SQLite the scheduler's lead is a lease: another scheduler takes over this long after the leader died.
     SCHEDULER_LEASE_SECONDS = int(os.environ.get("TANDEM_SCHEDULER_LEASE", "20"))
+    # A mail a sender claimed but never marked sent (the sender died) is queued again after this many seconds.
+    MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("TANDEM_MAIL_CLAIM_TIMEOUT", "300"))
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tandem.db'}")
     )

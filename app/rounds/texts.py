@@ -86,6 +86,10 @@ EVENTS = {
     "accept": _l("accepted"),
     "decline": _l("declined"),
     "follow_up": _l("created a follow-up round"),
+    "plan": _l("had the group sessions planned"),
+    "confirm_meetings": _l("confirmed the group sessions"),
+    "move_meeting": _l("moved a group session"),
+    "cancel_meeting": _l("cancelled a group session"),
 }
 
 

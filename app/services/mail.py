@@ -16,7 +16,6 @@ from app.extensions import db
 from app.models import MailStatus, OutboundEmail
 
 MAX_ATTEMPTS = 8
-CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def queue_mail(recipient: str, template: str, *, locale: str | None, now: datetime,
@@ -77,7 +76,8 @@ def deliver_due(now: datetime, ids: list[int] | None = None) -> int:
     # A mail claimed by a sender that died before recording the outcome goes back to the queue.
     db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.status == MailStatus.SENDING, OutboundEmail.claimed_at < now - CLAIM_TIMEOUT)
+        .where(OutboundEmail.status == MailStatus.SENDING,
+               OutboundEmail.claimed_at < now - timedelta(seconds=current_app.config["MAIL_CLAIM_TIMEOUT_SECONDS"]))
         .values(status=MailStatus.QUEUED)
         .execution_options(synchronize_session=False)
     )
