@@ -18,6 +18,7 @@ from matching.model import (
 )
 
 FORMAT = "tandem-matching/1"
+KNOWN_KEYS = {"format", "mentors", "mentees", "supervisors", "settings", "dimension_labels"}
 
 
 def _plain(value: Any) -> Any:
@@ -42,8 +43,10 @@ def result_to_json(result: Result) -> dict:
 
 
 def _company(cls, data: dict, where: str, problems: list[str]):
-    data = dict(data)
     try:
+        if not isinstance(data, dict):
+            raise TypeError("must be a JSON object")
+        data = dict(data)
         data["location"] = Location(**data["location"])
         for key in ("weekdays", "times_of_day", "excludes"):
             if key in data:
@@ -63,18 +66,31 @@ def instance_from_json(data: dict) -> Instance:
         raise InvalidInstance(["the instance must be a JSON object"])
     if data.get("format", FORMAT) != FORMAT:
         problems.append(f"unknown format {data.get('format')!r}, expected {FORMAT!r}")
-    mentors = [_company(Mentor, m, f"mentors[{i}]", problems) for i, m in enumerate(data.get("mentors", []))]
-    mentees = [_company(Mentee, m, f"mentees[{i}]", problems) for i, m in enumerate(data.get("mentees", []))]
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        problems.append("unknown keys: " + ", ".join(unknown))
+    lists = {}
+    for key in ("mentors", "mentees", "supervisors"):
+        lists[key] = data.get(key, [])
+        if not isinstance(lists[key], list):
+            problems.append(f"{key} must be a JSON array")
+            lists[key] = []
+    mentors = [_company(Mentor, m, f"mentors[{i}]", problems) for i, m in enumerate(lists["mentors"])]
+    mentees = [_company(Mentee, m, f"mentees[{i}]", problems) for i, m in enumerate(lists["mentees"])]
     supervisors = []
-    for i, s in enumerate(data.get("supervisors", [])):
+    for i, s in enumerate(lists["supervisors"]):
         try:
+            if not isinstance(s, dict):
+                raise TypeError("must be a JSON object")
             supervisors.append(Supervisor(**{**s, "location": Location(**s["location"])}))
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"supervisors[{i}]: {exc}")
     settings = Settings()
     if "settings" in data:
-        raw = dict(data["settings"])
         try:
+            if not isinstance(data["settings"], dict):
+                raise TypeError("must be a JSON object")
+            raw = dict(data["settings"])
             raw["weights"] = Weights(**raw.get("weights", {}))
             settings = Settings(**raw)
         except (TypeError, ValueError) as exc:

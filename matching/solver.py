@@ -20,6 +20,8 @@ from ortools.sat.python import cp_model
 
 from matching import scoring
 from matching.model import (
+    MODES,
+    SIZE_BANDS,
     Group,
     Instance,
     InvalidInstance,
@@ -75,6 +77,10 @@ def validate(instance: Instance) -> None:
     if any(w < 0 for w in weights):
         problems.append("weights must not be negative")
     for c in instance.mentors + instance.mentees:
+        if c.mode not in MODES:
+            problems.append(f"{c.id}: unknown meeting mode {c.mode!r} (one of {', '.join(MODES)})")
+        if c.size_band not in (*SIZE_BANDS, ""):
+            problems.append(f"{c.id}: unknown size band {c.size_band!r} (one of {', '.join(SIZE_BANDS)}, or empty)")
         if c.cycle_months[0] > c.cycle_months[1]:
             problems.append(f"{c.id}: cycle_months must be (shortest, longest)")
         if c.max_distance_km < 0:
@@ -154,6 +160,7 @@ class Round:
         self.pin_weight = self.big * (self.E + 1)
         self.weight = self.big + self.ps.astype(np.int64) + self.pinned * self.pin_weight
         self.pinned_supervisor = {self.mentor_index[m]: sid for m, sid in self.settings.pinned_supervisors.items()}
+        self.lagrangian: tuple[int, int] | None = None  # (coverage it holds for, bound on the score sum)
         self.reach = supervisor_reach(instance)
         self.mentee_exclusions: dict[int, set[int]] = {}
         named = [(e.id, x) for e in instance.mentees for x in e.excludes] + list(self.settings.forbidden_pairs)
@@ -165,11 +172,15 @@ class Round:
         self.stats: dict = {"cpsat_time_s": 0.0, "pairs_modelled": 0, "status": "OPTIMAL", "proven": True}
 
     # -- the relaxation -------------------------------------------------------------------------------------------
-    def assignment_flow(self, mask: np.ndarray | None = None):
+    def assignment_flow(self, mask: np.ndarray | None = None, weight: np.ndarray | None = None,
+                        budget: int | None = None):
         """Min-cost flow over the pairs in `mask` (all when None): source → mentee → mentor (its places) → sink, and
-        a bypass arc per mentee. Returns the flows on the pair, bypass and mentor arcs."""
+        a bypass arc per mentee; with `budget`, at most that many mentees are placed (the mentors' arcs pass a
+        node of that capacity). Returns the flows on the pair, bypass and mentor arcs."""
         E, M = self.E, self.M
+        weight = self.weight if weight is None else weight
         source, sink = 0, E + M + 1
+        gate = sink if budget is None else E + M + 2
         mentee_nodes = np.arange(1, E + 1, dtype=np.int64)
         mentor_nodes = np.arange(E + 1, E + M + 1, dtype=np.int64)
         pairs = np.arange(len(self.pe)) if mask is None else np.flatnonzero(mask)
@@ -180,9 +191,11 @@ class Round:
                                                            np.zeros(E, np.int64))
         pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
             self.pe[pairs].astype(np.int64) + 1, self.pm[pairs].astype(np.int64) + E + 1,
-            np.ones(len(pairs), np.int64), -self.weight[pairs])
-        mentor_arcs = flow.add_arcs_with_capacity_and_unit_cost(mentor_nodes, np.full(M, sink), self.cap,
+            np.ones(len(pairs), np.int64), -weight[pairs])
+        mentor_arcs = flow.add_arcs_with_capacity_and_unit_cost(mentor_nodes, np.full(M, gate), self.cap,
                                                                 np.zeros(M, np.int64))
+        if budget is not None:
+            flow.add_arc_with_capacity_and_unit_cost(gate, sink, budget, 0)
         flow.set_nodes_supplies(np.array([source, sink]), np.array([E, -E]))
         status = flow.solve()
         if status != flow.OPTIMAL:  # cannot happen with the bypass arcs; a failure here is a bug, not bad input
@@ -192,6 +205,14 @@ class Round:
             pair_flow[pairs] = np.asarray(flow.flows(pair_arcs), dtype=np.int64)
         return pair_flow, np.asarray(flow.flows(bypass), dtype=np.int64), np.asarray(flow.flows(mentor_arcs),
                                                                                         dtype=np.int64)
+
+    def coverage_bound(self, placed: int) -> int:
+        """The best score sum of any assignment that places at most `placed` mentees (pins kept), ignoring the
+        group rules: the bound to compare a solution with when it places fewer mentees than the flow could."""
+        weight = self.ps.astype(np.int64) + self.pinned * self.pin_weight
+        pair_flow = self.assignment_flow(weight=weight, budget=placed)[0]
+        chosen = pair_flow > 0
+        return int(self.ps[chosen].sum())
 
     def solution_of(self, pair_flow: np.ndarray) -> Solution:
         assign = np.full(self.E, -1, dtype=np.int64)
@@ -293,8 +314,7 @@ class Round:
                 pair_flow = self.assignment_flow()[0]
             finally:
                 self.weight = saved
-        return min(self.bound, best - self.big * placed - self.pin_weight * int(self.pinned[
-            incumbent.assign[self.pe] == self.pm].sum()))
+        return best - self.big * placed - self.pin_weight * int(self.pinned[incumbent.assign[self.pe] == self.pm].sum())
 
     def penalty(self, keys: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """Each pair's total price (λ are whole numbers, so the sums are exact)."""
@@ -433,6 +453,9 @@ class Round:
         """Bring groups below the minimum size up to it, taking the mentees that cost least elsewhere (unplaced ones
         or members of groups above the minimum); dissolve a group that cannot be filled."""
         minimum = self.settings.group_min
+        for m in [m for m, v in groups.items() if len(v) < minimum and self.cap[m] < minimum]:
+            assign[groups.pop(m)] = -1  # this mentor cannot take enough mentees for a group at all
+            ranges.pop(m)
         small = sorted((m for m, v in groups.items() if len(v) < minimum),
                        key=lambda m: -sum(self.weight_of(e, m) for e in groups[m]))
         for m in small:
@@ -721,7 +744,7 @@ class Round:
         if len(self.pe) <= ALL_PAIRS_UP_TO or not self.keeps_pins(incumbent):
             return self.cpsat(incumbent, flow_solution)[0]
         self.stats.update(status="FEASIBLE", proven=False)
-        self.bound = self.tightened_bound(incumbent)
+        self.lagrangian = (int((incumbent.assign >= 0).sum()), self.tightened_bound(incumbent))
         return incumbent
 
 
@@ -863,7 +886,11 @@ def build_result(instance, table, pairs, solution, supervisors, main: Round, fin
     unplaced = [explain(instance, table, pairs, solution, supervisors, e) for e in range(len(mentees))
                 if solution.assign[e] < 0]
     placed = int((solution.assign >= 0).sum())
-    bound = main.bound
+    # The bound on the score sum at the solution's coverage: the flow's optimum when it places as many, else the best
+    # any assignment placing this many reaches; tightened by the Lagrangian where it ran for this coverage.
+    bound = main.bound if placed == main.placed_bound else main.coverage_bound(placed)
+    if main.lagrangian is not None and main.lagrangian[0] == placed:
+        bound = min(bound, main.lagrangian[1])
     stats = Stats(status=final.stats["status"], placed=placed, placed_bound=main.placed_bound, objective=objective,
                   bound=bound, gap=round((bound - objective) / bound, 6) if bound else 0.0,
                   wall_time_s=round(time.perf_counter() - started, 3),
@@ -876,6 +903,7 @@ def build_result(instance, table, pairs, solution, supervisors, main: Round, fin
 
 
 UNPLACED_SENTENCES = {
+    "no_mentors": "There is no mentor company in the round.",
     "maturity_gap": "No mentor is far enough ahead in maturity (needs {needed} points, the best mentor has {best}).",
     "meeting_mode": "No mentor with enough maturity meets in a compatible way (in person, online or hybrid).",
     "cycle_length": "No suitable mentor shares a possible cycle length.",
@@ -896,7 +924,9 @@ def explain(instance, table: PairTable, pairs, solution: Solution, supervisors, 
     pe, pm, _ = pairs
     mentee: Mentee = instance.mentees[e]
     options = pm[np.searchsorted(pe, e, side="left"):np.searchsorted(pe, e, side="right")]
-    if not len(options):
+    if not instance.mentors:
+        code, params = "no_mentors", {}
+    elif not len(options):
         code, params = table.first_blocking_rule(e)
     else:
         groups = solution.groups()

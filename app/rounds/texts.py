@@ -45,6 +45,7 @@ def reasons_text(reasons: list[dict] | None) -> str:
 
 
 UNPLACED = {
+    "no_mentors": _l("There is no mentor company in the round."),
     "maturity_gap": _l("No mentor company is far enough ahead in maturity."),
     "meeting_mode": _l("No suitable mentor company wants to meet the same way (in person or online)."),
     "cycle_length": _l("No suitable mentor company shares a possible cycle length."),
