@@ -45,6 +45,8 @@ test: install-test
 
 bench: install-test
 	$(PY) bench/matching.py
+	$(PY) bench/booking.py
+	$(PY) bench/company_import.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -268,8 +268,10 @@ def queue_due_reminders(now: datetime) -> int:
             continue
         reminder = db.session.get(Reminder, reminder_id)
         meeting, user = reminder.meeting, reminder.user
+        # The days still to go (a reminder that fell due while the scheduler was down says the true number).
+        days = max(1, (calendar.local(meeting.starts_at).date() - calendar.local(now).date()).days)
         email = mail.queue_mail(user.email, "meeting_reminder", locale=user.locale, now=now, user=user,
-                                meeting=meeting, group=meeting.group, days=reminder.days_before,
+                                meeting=meeting, group=meeting.group, days=days,
                                 starts=calendar.local(meeting.starts_at), link=_group_link(meeting.group_id))
         reminder.email_id = email.id
         db.session.commit()
