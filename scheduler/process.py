@@ -6,8 +6,8 @@ renews every few seconds and that another process may take over once it has run 
 takes the lead when the first dies.
 
 The jobs are few and fixed, and act on state kept in Tandem's own tables (APScheduler keeps no job store here):
-queue due reminders and send the mail outbox (every tick), purge used and expired tokens (hourly), and a weekly
-digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
+queue due reminders and send the mail outbox (every tick), nudge supervisors whose session has no notes a day
+after it ended and purge used and expired tokens (hourly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
 was busy runs once when it can, not once per missed tick.
 """
 from __future__ import annotations
@@ -112,6 +112,17 @@ def send_due(app: Flask) -> None:
             db.session.remove()
 
 
+def nudge_missing_notes(app: Flask) -> None:
+    from app.services import mail, meetings
+
+    with app.app_context():
+        try:
+            if meetings.nudge_missing_notes(utcnow()):
+                mail.deliver_due(utcnow())
+        finally:
+            db.session.remove()
+
+
 def purge_tokens(app: Flask) -> None:
     from app.services import tokens
 
@@ -137,6 +148,8 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="Europe/Berlin", job_defaults=JOB_DEFAULTS)
     tick = app.config["SCHEDULER_TICK_SECONDS"]
     scheduler.add_job(send_due, "interval", seconds=tick, args=[app], id="send_due", next_run_time=utcnow())
+    scheduler.add_job(nudge_missing_notes, "interval", hours=1, args=[app], id="nudge_missing_notes",
+                      next_run_time=utcnow())
     scheduler.add_job(purge_tokens, "interval", hours=1, args=[app], id="purge_tokens")
     scheduler.add_job(weekly_digest, "cron", day_of_week="mon", hour=7, args=[app], id="weekly_digest")
     return scheduler

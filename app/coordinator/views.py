@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Application, ApplicationStatus, Programme, Role, utcnow
 from app.security import role_required
-from app.services import companies, company_import, mail, review
+from app.services import companies, company_import, mail, meetings, review
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -45,7 +45,8 @@ def start():
         ).all()
     )
     programmes = db.session.scalars(select(Programme).where(Programme.id.in_(ids)).order_by(Programme.name)).all()
-    return render_template("coordinator/start.html", programmes=programmes, counts=counts, waiting=waiting)
+    return render_template("coordinator/start.html", programmes=programmes, counts=counts, waiting=waiting,
+                           failed=meetings.failed_mails())
 
 
 @bp.get("/programmes/<int:programme_id>")

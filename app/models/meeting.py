@@ -37,6 +37,9 @@ class Meeting(db.Model):
     uid: Mapped[str] = mapped_column(String(100), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when the supervisor records the session (issue: session log); a nudge goes out once if it stays empty.
+    notes_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(default=1)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import (
     GroupStatus,
+    MailStatus,
     MatchingRound,
     Meeting,
     MeetingStatus,
@@ -349,3 +350,36 @@ def windows_of(user: User) -> list[SupervisorWindow]:
 def absences_of(user: User) -> list[SupervisorAbsence]:
     return list(db.session.scalars(select(SupervisorAbsence).where(SupervisorAbsence.user_id == user.id)
                                    .order_by(SupervisorAbsence.starts_on)))
+
+
+NUDGE_AFTER = timedelta(hours=24)
+
+
+def nudge_missing_notes(now: datetime) -> int:
+    """Remind a supervisor once when a held session has no notes 24 hours after it ended. Commits per nudge."""
+    ids = db.session.scalars(select(Meeting.id).where(
+        Meeting.status == MeetingStatus.CONFIRMED, Meeting.ends_at < now - NUDGE_AFTER,
+        Meeting.notes_recorded_at.is_(None), Meeting.nudged_at.is_(None))).all()
+    db.session.commit()
+    sent = 0
+    for meeting_id in ids:
+        claimed = db.session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.nudged_at.is_(None))
+                                     .values(nudged_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        meeting = db.session.get(Meeting, meeting_id)
+        supervisor = meeting.group.supervisor
+        if supervisor is not None and supervisor.is_active:
+            mail.queue_mail(supervisor.email, "notes_missing", locale=supervisor.locale, now=now, user=supervisor,
+                            meeting=meeting, group=meeting.group, starts=calendar.local(meeting.starts_at),
+                            link=_group_link(meeting.group_id))
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def failed_mails(limit: int = 20) -> list[OutboundEmail]:
+    """Mail that could not be delivered after the last try, newest first."""
+    return list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
+                                   .order_by(OutboundEmail.id.desc()).limit(limit)))

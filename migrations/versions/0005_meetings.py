@@ -60,6 +60,8 @@ def upgrade():
     sa.Column('uid', sa.String(length=100), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.Column('notes_recorded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('nudged_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),

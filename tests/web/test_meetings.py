@@ -163,3 +163,33 @@ def test_private_calendar_feed_lists_the_users_meetings_and_can_be_revoked(app, 
         meetings.revoke_feed_token(db.session.get(User, user_id))
         db.session.commit()
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_supervisor_is_nudged_once_about_a_session_without_notes(app, demo_world, mailbox):
+    with app.app_context():
+        now = utcnow()
+        held = db.session.scalars(select(Meeting).where(Meeting.ends_at < now - timedelta(days=1),
+                                                        Meeting.status == MeetingStatus.CONFIRMED)).all()
+        assert held
+        recorded = held[0]
+        recorded.notes_recorded_at = recorded.ends_at + timedelta(hours=2)
+        db.session.commit()
+        assert meetings.nudge_missing_notes(now) == len(held) - 1
+        assert meetings.nudge_missing_notes(now) == 0
+        mail.deliver_due(now)
+        supervisors = {m.group.supervisor.email for m in held[1:]}
+    nudges = [m for m in mailbox.messages() if "dokumentieren" in m.subject]
+    assert len(nudges) == len(held) - 1 and {m.recipient for m in nudges} == supervisors
+
+
+def test_failed_mail_shows_on_the_coordinators_start_page(app, demo_world):
+    from app.models import MailStatus, OutboundEmail
+
+    with app.app_context():
+        db.session.add(OutboundEmail(recipient="weg@example.org", subject="Einladung", body_text="x",
+                                     status=MailStatus.FAILED, attempts=8, last_error="550 no such user"))
+        db.session.commit()
+    client = app.test_client()
+    login(client, "coordinator@example.org", demo.DEMO_PASSWORD)
+    page = client.get("/coordinator/").get_data(as_text=True)
+    assert "weg@example.org" in page and "550 no such user" in page
