@@ -11,7 +11,7 @@ import matching
 from app import maturity
 from app.extensions import db
 from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
-from app.services import companies, meetings, rounds
+from app.services import companies, meetings, rounds, sessions
 from app.services.passwords import hash_password
 from matching.jsonio import result_to_json
 
@@ -173,6 +173,47 @@ def _published_round(programme: Programme, coordinator: User, supervisors: list[
             rounds.respond(member, accept=True, reason="", actor=lead, now=created + timedelta(days=5))
     meetings.plan_round(round_, actor=coordinator, now=created + timedelta(days=8))
     meetings.confirm_round_meetings(round_, actor=coordinator, now=created + timedelta(days=9), notify=False)
+    for group in round_.groups:
+        for meeting in group.meetings:
+            if meeting.ends_at < now - timedelta(days=2):
+                _record_demo_session(meeting)
+
+
+MINUTES = """### Was wir besprochen haben
+
+- {mentor} hat vorgestellt, wie dort Pflegezeit und flexible Arbeitszeiten beantragt werden.
+- Die Mentee-Unternehmen haben berichtet, wo sie heute stehen: oft gibt es Einzelfall-Lösungen, aber keine
+  feste Ansprechperson.
+- Gemeinsam haben wir überlegt, wie man das Thema im Betrieb anspricht, ohne jemanden bloßzustellen.
+
+### Nächste Schritte
+
+Jedes Unternehmen nimmt eine **konkrete Maßnahme** mit (siehe unten). In der nächsten Runde berichten alle kurz.
+"""
+MEASURES = ("Ansprechperson für Pflege benennen und im Intranet bekannt machen",
+            "Infoblatt zu Pflegezeit und Familienpflegezeit erstellen",
+            "Kurzumfrage unter den Beschäftigten zum Unterstützungsbedarf")
+
+
+def _record_demo_session(meeting) -> None:
+    """A held session as its supervisor would record it, with measures and the companies' feedback."""
+    group = meeting.group
+    recorded_at = meeting.ends_at + timedelta(hours=3)
+    mentees = [m for m in group.members if m.role == "mentee"]
+    present = [sessions.PersonPresent(m.application_id, m.application.company.hr_leads[0].full_name, "hr")
+               for m in group.members]
+    measures = [sessions.NewMeasure(m.application_id, MEASURES[(i + meeting.number) % len(MEASURES)],
+                                    m.application.company.hr_leads[0].full_name,
+                                    (meeting.starts_at + timedelta(days=35)).date())
+                for i, m in enumerate(mentees)]
+    sessions.record_session(
+        meeting, outcome="held", questions="Wie sprechen wir Beschäftigte mit Pflegeaufgaben an?",
+        topics=[], minutes=MINUTES.format(mentor=group.mentor.application.company.name), present=present,
+        measures=measures, confidential="Die Stimmung in der Gruppe ist offen; ein Unternehmen braucht mehr Zeit.",
+        actor=group.supervisor, now=recorded_at)
+    for i, member in enumerate(mentees):
+        sessions.give_feedback(meeting, member.application.company.hr_leads[0], 5 - i % 2, "",
+                               now=recorded_at + timedelta(days=1))
 
 
 def _draft_round(programme: Programme, coordinator: User, supervisors: list[User], now: datetime) -> None:

@@ -100,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["topic_label"] = topic_label
     app.jinja_env.filters["unplaced_text"] = texts.unplaced_text
     app.jinja_env.filters["event_text"] = texts.event_text
+    app.jinja_env.filters["measure_status"] = texts.measure_status
 
     @app.context_processor
     def inject_globals():

@@ -17,9 +17,9 @@ from app.access import (
 from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, ProposalForm
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import Application, ApplicationStatus, Programme, Role, utcnow
+from app.models import Application, ApplicationStatus, GroupStatus, MentoringGroup, Programme, Role, utcnow
 from app.security import role_required
-from app.services import companies, company_import, mail, meetings, review
+from app.services import companies, company_import, mail, meetings, review, sessions
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -181,3 +181,16 @@ def export_companies(programme_id: int, fmt: str):
         abort(404)
     filename = f"tandem-companies-{programme_.id}.{fmt}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/programmes/<int:programme_id>/groups")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def groups(programme_id: int):
+    """Every active group of the programme at a glance: sessions, attendance, measures, feedback, missing notes."""
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    now = utcnow()
+    active = db.session.scalars(select(MentoringGroup).where(MentoringGroup.programme_id == programme_.id,
+                                                             MentoringGroup.status == GroupStatus.ACTIVE)
+                                .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
+    return render_template("coordinator/groups.html", programme=programme_,
+                           rows=[sessions.overview(g, now) for g in active])

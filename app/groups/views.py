@@ -6,12 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import maturity, taxonomy
-from app.access import get_group_or_404
+from app.access import get_group_or_404, may_change_meetings
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.groups.forms import ResponseForm
+from app.meetings.forms import MeasureForm
 from app.models import Response, Role, utcnow
 from app.security import role_required
-from app.services import calendar, mail, rounds
+from app.services import calendar, mail, rounds, sessions
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -34,7 +36,11 @@ def _render(group, form: ResponseForm):
         profiles.append({"member": member, "company": company, "application": member.application,
                          "assessment": assessment})
     deadline_passed = group.round.respond_by is not None and utcnow().date() > group.round.respond_by
+    own_ids = sessions.own_application_ids(current_user, group)
+    measures = sessions.visible_measures(current_user, group)
     return render_template("groups/detail.html", group=group, profiles=profiles, own=own, form=form,
+                           measures=measures, own_ids=own_ids, measure_form=MeasureForm(formdata=None),
+                           may_set_sharing=may_change_meetings(group, current_user), confirm_form=ConfirmForm(),
                            taxonomy=taxonomy, maturity=maturity, deadline_passed=deadline_passed, local=calendar.local,
                            Response=Response)
 
@@ -44,6 +50,21 @@ def _render(group, form: ResponseForm):
 def detail(group_id: int):
     group = get_group_or_404(group_id, for_user=current_user)
     return _render(group, ResponseForm())
+
+
+@bp.post("/<int:group_id>/sharing")
+@role_required(Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
+def sharing(group_id: int):
+    """Record what the group agreed: whether its companies see each other's measures."""
+    group = get_group_or_404(group_id, for_user=current_user)
+    if not may_change_meetings(group, current_user):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        group.shares_measures = not group.shares_measures
+        db.session.commit()
+        flash(_("The companies now see each other's measures.") if group.shares_measures else
+              _("Each company now sees only its own measures."), "success")
+    return redirect(url_for("groups.detail", group_id=group.id, _anchor="measures"))
 
 
 @bp.post("/<int:group_id>/respond")

@@ -35,3 +35,28 @@ class AbsenceForm(TandemForm):
     note = SelectField(_l("Kind"), choices=[SelectChoice("holiday", _l("Holiday")),
                                             SelectChoice("other", _l("Other"))])
     submit = SubmitField(_l("Add absence"))
+
+
+class AmendForm(TandemForm):
+    body = TextAreaField(_l("Amendment to the minutes"), validators=[DataRequired(
+        message=_l("Please write the amendment.")), Length(max=10000)])
+    submit = SubmitField(_l("Add amendment"))
+
+
+class FeedbackForm(TandemForm):
+    rating = SelectField(_l("How helpful was this session for your company?"), coerce=int,
+                         choices=[SelectChoice(5, _l("5 – very helpful")), SelectChoice(4, "4"),
+                                  SelectChoice(3, "3"), SelectChoice(2, "2"),
+                                  SelectChoice(1, _l("1 – not helpful"))])
+    comment = TextAreaField(_l("Comment (optional; the supervisor sees it only together with the others)"),
+                            validators=[Length(max=2000)])
+    submit = SubmitField(_l("Send feedback"))
+
+
+class MeasureForm(TandemForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice("open", _l("open")),
+                                                SelectChoice("in_progress", _l("in progress")),
+                                                SelectChoice("done", _l("done")),
+                                                SelectChoice("dropped", _l("dropped"))])
+    comment = TextAreaField(_l("Short comment"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Save"))

@@ -33,16 +33,34 @@ from app.models.meeting import (
     SupervisorWindow,
 )
 from app.models.programme import Programme, programme_coordinator
+from app.models.session_log import (
+    Amendment,
+    Attendance,
+    AuditEvent,
+    ConfidentialNote,
+    Feedback,
+    Measure,
+    MeasureStatus,
+    SessionRecord,
+)
 from app.models.supervisor import SupervisorProfile
 from app.models.token import OneTimeToken, TokenPurpose
 from app.models.user import Role, User
 
 __all__ = [
+    "Amendment",
     "Application",
     "ApplicationStatus",
     "ApplicationTopic",
     "ChangeProposal",
+    "Attendance",
+    "AuditEvent",
+    "ConfidentialNote",
     "Consent",
+    "Feedback",
+    "Measure",
+    "MeasureStatus",
+    "SessionRecord",
     "GroupMember",
     "GroupStatus",
     "MatchingRound",

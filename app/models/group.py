@@ -39,6 +39,8 @@ class MentoringGroup(db.Model):
     ends_on: Mapped[date]
     mode: Mapped[str] = mapped_column(String(10), default="hybrid")
     status: Mapped[str] = mapped_column(String(10), default=GroupStatus.ACTIVE)
+    # As the group agreed: may the companies see each other's measures?
+    shares_measures: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     programme: Mapped[Programme] = relationship()
@@ -75,6 +77,9 @@ class GroupMember(db.Model):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # When the company was asked for its re-assessment in the middle and at the end of the cycle.
+    mid_assessment_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_assessment_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     group: Mapped[MentoringGroup] = relationship(back_populates="members")
     application: Mapped[Application] = relationship()

@@ -40,6 +40,7 @@ class Meeting(db.Model):
     # Set when the supervisor records the session (issue: session log); a nudge goes out once if it stays empty.
     notes_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    feedback_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(default=1)

@@ -96,3 +96,10 @@ EVENTS = {
 
 def event_text(kind: str) -> str:
     return str(EVENTS.get(kind, kind))
+
+
+MEASURE_STATUS = {"open": _l("open"), "in_progress": _l("in progress"), "done": _l("done"), "dropped": _l("dropped")}
+
+
+def measure_status(status: str) -> str:
+    return str(MEASURE_STATUS.get(status, status))

@@ -11,10 +11,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.meetings.forms import AbsenceForm, AvailabilityForm
-from app.models import GroupStatus, MentoringGroup, Role, SupervisorAbsence, SupervisorProfile, utcnow
+from app.models import (
+    GroupStatus,
+    MeetingStatus,
+    MentoringGroup,
+    Role,
+    SupervisorAbsence,
+    SupervisorProfile,
+    utcnow,
+)
 from app.rounds.forms import SupervisorProfileForm
 from app.security import role_required
-from app.services import meetings, rounds
+from app.services import calendar, meetings, rounds
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -28,7 +36,13 @@ def start():
         MentoringGroup.supervisor_id == current_user.id, MentoringGroup.status == GroupStatus.ACTIVE)
         .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
     profile = db.session.get(SupervisorProfile, current_user.id)
-    return render_template("supervisor/start.html", groups=groups, profile=profile)
+    now = utcnow()
+    confirmed = [m for g in groups for m in g.meetings if m.status == MeetingStatus.CONFIRMED]
+    upcoming = sorted((m for m in confirmed if m.ends_at >= now), key=lambda m: m.starts_at)[:6]
+    past = sorted((m for m in confirmed if m.ends_at < now), key=lambda m: m.starts_at, reverse=True)[:10]
+    return render_template("supervisor/start.html", groups=groups, profile=profile, upcoming=upcoming, past=past,
+                           overdue=lambda m: m.notes_recorded_at is None and m.ends_at < now - meetings.NUDGE_AFTER,
+                           local=calendar.local)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -54,7 +68,7 @@ def profile():
 
 def _profile_page(form, availability=None, absence=None):
     windows = meetings.windows_of(current_user)
-    availability = availability or AvailabilityForm(formdata=None)
+    availability = availability or AvailabilityForm(formdata=None, prefix="times")
     if windows and not availability.is_submitted():
         availability.weekdays.data = [w.weekday for w in windows]
         availability.starts.data, availability.ends.data = windows[0].starts, windows[0].ends
@@ -62,14 +76,14 @@ def _profile_page(form, availability=None, absence=None):
         availability.weekdays.data = [0, 1, 2, 3, 4]
         availability.starts.data, availability.ends.data = time(8, 30), time(18, 0)
     return render_template("supervisor/profile.html", form=form, availability=availability,
-                           absence=absence or AbsenceForm(formdata=None), absences=meetings.absences_of(current_user),
+                           absence=absence or AbsenceForm(formdata=None, prefix="absence"), absences=meetings.absences_of(current_user),
                            has_windows=bool(windows), confirm_form=ConfirmForm())
 
 
 @bp.post("/availability")
 @role_required(Role.SUPERVISOR)
 def availability():
-    form = AvailabilityForm()
+    form = AvailabilityForm(prefix="times")
     if form.validate_on_submit():
         try:
             meetings.save_windows(current_user, form.weekdays.data or [], form.starts.data, form.ends.data)
@@ -87,7 +101,7 @@ def availability():
 @bp.post("/absences")
 @role_required(Role.SUPERVISOR)
 def add_absence():
-    form = AbsenceForm()
+    form = AbsenceForm(prefix="absence")
     if form.validate_on_submit():
         try:
             meetings.add_absence(current_user, form.starts_on.data, form.ends_on.data, form.note.data, now=utcnow())

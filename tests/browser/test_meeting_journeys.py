@@ -56,8 +56,8 @@ def test_coordinator_confirms_the_plan_and_moves_a_meeting(page, backend, app, d
     shot(page, "meeting-detail", backend)
     for days in range(1, 15):  # the next day on which the planner's rules allow the same time
         new = old + timedelta(days=days)
-        page.locator("#starts_on").fill(new.date().isoformat())
-        page.locator("#starts_at").fill(new.strftime("%H:%M"))
+        page.locator("#move-starts_on").fill(new.date().isoformat())
+        page.locator("#move-starts_at").fill(new.strftime("%H:%M"))
         page.locator("form[action$='/move'] [type=submit]").click()
         if page.locator(".alert-success").count():
             break

@@ -98,6 +98,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("meetings.feed", "GET"): (404, 404, 404, 404, 404, 404),
     ("meetings.issue_feed", "POST"): (R, R, R, R, R, R),
     ("meetings.revoke_feed", "POST"): (R, R, R, R, R, R),
+    # The session log: the group's supervisor records; the note's readers are its author and the coordinators.
+    ("meetings.record", "POST"): (R, 403, 403, 200, 403, 403),
+    ("meetings.amend", "POST"): (R, 403, 403, 200, 403, 403),
+    ("meetings.confidential", "GET"): (R, 403, 403, 200, 200, 403),
+    ("meetings.feedback", "POST"): (R, 200, 404, 403, 403, 403),
+    ("meetings.update_measure", "POST"): (R, R, 404, 403, 403, 403),
+    ("groups.sharing", "POST"): (R, 403, 403, R, R, R),
+    ("coordinator.groups", "GET"): (R, 403, 403, 403, 200, 200),
 }
 
 
@@ -193,6 +201,7 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
         GroupMember,
         MatchingRound,
         MaturityAssessment,
+        Measure,
         Meeting,
         MentoringGroup,
         RoundRule,
@@ -226,9 +235,13 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
                       ends_at=datetime(2027, 2, 2, 11, tzinfo=UTC), status="confirmed", uid="m1@tandem")
     absence = SupervisorAbsence(user_id=supervisor_id, starts_on=date(2027, 3, 1), ends_on=date(2027, 3, 5))
     db.session.add_all([meeting, absence])
+    db.session.flush()
+    measure = Measure(group_id=group.id, meeting_id=meeting.id, application_id=mentee_application_id,
+                      title="Pflege-Leitfaden erstellen", owner="HR")
+    db.session.add(measure)
     db.session.commit()
     return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id, "meeting_id": meeting.id,
-            "absence_id": absence.id}
+            "absence_id": absence.id, "measure_id": measure.id}
 
 
 def url_for_endpoint(app, endpoint: str, args: dict) -> str:

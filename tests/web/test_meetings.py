@@ -71,8 +71,8 @@ def test_plan_confirm_move_and_cancel_keep_uid_and_raise_sequence(app, demo_worl
         candidate = old + timedelta(days=days)
         page = f"/meetings/{first.id}"
         response = client.post(f"{page}/move", data={"csrf_token": csrf_token(client, page),
-                                                     "starts_on": candidate.date().isoformat(),
-                                                     "starts_at": candidate.strftime("%H:%M")})
+                                                     "move-starts_on": candidate.date().isoformat(),
+                                                     "move-starts_at": candidate.strftime("%H:%M")})
         if response.status_code == 302:
             break
         assert response.status_code == 200 and "invalid-feedback" in response.get_data(as_text=True)
@@ -90,7 +90,7 @@ def test_plan_confirm_move_and_cancel_keep_uid_and_raise_sequence(app, demo_worl
     # Cancelled: METHOD:CANCEL with a higher SEQUENCE; the other meetings stay.
     mailbox.clear()
     response = client.post(f"/meetings/{first.id}/cancel", data={"csrf_token": csrf_token(client, page),
-                                                                 "reason": "Die Supervisorin ist erkrankt."})
+                                                                 "cancel-reason": "Die Supervisorin ist erkrankt."})
     assert response.status_code == 302
     cancelled = [m for m in mailbox.messages() if uid in m.calendar]
     parsed, event = _event(cancelled[0].calendar)
@@ -171,8 +171,10 @@ def test_a_supervisor_is_nudged_once_about_a_session_without_notes(app, demo_wor
         held = db.session.scalars(select(Meeting).where(Meeting.ends_at < now - timedelta(days=1),
                                                         Meeting.status == MeetingStatus.CONFIRMED)).all()
         assert held
-        recorded = held[0]
-        recorded.notes_recorded_at = recorded.ends_at + timedelta(hours=2)
+        # The first has its notes; the others (recorded by the demo) are taken back to unrecorded.
+        held[0].notes_recorded_at = held[0].ends_at + timedelta(hours=2)
+        for meeting in held[1:]:
+            meeting.notes_recorded_at = None
         db.session.commit()
         assert meetings.nudge_missing_notes(now) == len(held) - 1
         assert meetings.nudge_missing_notes(now) == 0

@@ -1,0 +1,275 @@
+"""The session log: what a supervisor records after a group session, who may read which part, measures and
+their progress, feedback, and the audit of confidential reads. Services flush; the caller commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import nh3
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Amendment,
+    Attendance,
+    AuditEvent,
+    ConfidentialNote,
+    Feedback,
+    Measure,
+    MeasureStatus,
+    Meeting,
+    MeetingStatus,
+    MentoringGroup,
+    Response,
+    Role,
+    SessionRecord,
+    User,
+    programme_coordinator,
+)
+from app.services.errors import ServiceError
+
+EDIT_WINDOW = timedelta(days=14)
+FUNCTIONS = ("hr", "management", "works_council", "staff")
+OUTCOMES = ("held", "no_show")
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4", "h5",
+                "hr", "a", "table", "thead", "tbody", "tr", "th", "td"}
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown as safe HTML: raw HTML in the text is not passed through, and the result is sanitised again
+    (nh3), so a <script> in a note is shown as text and never runs."""
+    html = _markdown.render(text or "")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel="noopener noreferrer",
+                      url_schemes={"http", "https", "mailto"})
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def audit(action: str, actor: User | None, now: datetime, obj=None, **details) -> None:
+    db.session.add(AuditEvent(created_at=now, actor_id=actor.id if actor else None, action=action,
+                              object_type=type(obj).__name__ if obj is not None else None,
+                              object_id=getattr(obj, "id", None) or getattr(obj, "meeting_id", None),
+                              details=details))
+
+
+# -- who may read what -----------------------------------------------------------------------------------------
+
+def coordinates(user: User, group: MentoringGroup) -> bool:
+    if user.role != Role.COORDINATOR:
+        return False
+    return db.session.scalar(select(programme_coordinator.c.user_id).where(
+        programme_coordinator.c.user_id == user.id,
+        programme_coordinator.c.programme_id == group.programme_id)) is not None
+
+
+def may_read_confidential(user: User, meeting: Meeting) -> bool:
+    """Only the note's author (the group's supervisor) and the programme's coordinators."""
+    note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
+    author_id = note.author_id if note else meeting.group.supervisor_id
+    return user.id == author_id or coordinates(user, meeting.group)
+
+
+def may_record(user: User, meeting: Meeting) -> bool:
+    return user.role == Role.SUPERVISOR and meeting.group.supervisor_id == user.id
+
+
+def own_application_ids(user: User, group: MentoringGroup) -> set[int]:
+    if user.role != Role.HR_LEAD:
+        return set()
+    return {m.application_id for m in group.members if m.application.company_id == user.company_id}
+
+
+def visible_measures(user: User, group: MentoringGroup) -> list[Measure]:
+    """An HR lead sees their own company's measures, and the others' where the group agreed to share them."""
+    measures = list(db.session.scalars(select(Measure).where(Measure.group_id == group.id)
+                                       .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)))
+    if user.role != Role.HR_LEAD or group.shares_measures:
+        return measures
+    own = own_application_ids(user, group)
+    return [m for m in measures if m.application_id in own]
+
+
+def read_confidential(meeting: Meeting, reader: User, now: datetime) -> ConfidentialNote | None:
+    """The confidential note, for those who may read it; every read is audited. Flushes."""
+    if not may_read_confidential(reader, meeting):
+        raise ServiceError(_l("Only the supervisor and the programme coordination can read this note."))
+    note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
+    audit("read_confidential_note", reader, now, meeting, meeting=meeting.id, found=note is not None)
+    db.session.flush()
+    return note
+
+
+# -- recording -------------------------------------------------------------------------------------------------
+
+@dataclass
+class PersonPresent:
+    application_id: int
+    person: str
+    function: str
+
+
+@dataclass
+class NewMeasure:
+    application_id: int
+    title: str
+    owner: str
+    due_on: date | None
+
+
+def editable(meeting: Meeting, now: datetime) -> bool:
+    """The record may be changed for 14 days after the session; later only amendments are added."""
+    return now <= meeting.ends_at + EDIT_WINDOW
+
+
+def record_session(meeting: Meeting, *, outcome: str, questions: str, topics: list[str], minutes: str,
+                   present: list[PersonPresent], measures: list[NewMeasure], confidential: str, actor: User,
+                   now: datetime) -> SessionRecord:
+    """Record a session after it has begun: attendance, questions, topics, minutes, measures and the confidential
+    note. Flushes."""
+    if not may_record(actor, meeting):
+        raise ServiceError(_l("Only the group's supervisor records its sessions."))
+    if meeting.status != MeetingStatus.CONFIRMED:
+        raise ServiceError(_l("Only a confirmed session can be recorded."))
+    if meeting.starts_at > now:
+        raise ServiceError(_l("The session has not begun yet."))
+    if outcome not in OUTCOMES:
+        raise ServiceError(_l("Please say whether the session was held."), "outcome")
+    members = {m.application_id for m in meeting.group.members}
+    for person in present:
+        if person.application_id not in members or person.function not in FUNCTIONS or not person.person.strip():
+            raise ServiceError(_l("Each person present needs a name, a company of the group and a function."),
+                               "attendance")
+    for measure in measures:
+        if measure.application_id not in members or not measure.title.strip() or not measure.owner.strip():
+            raise ServiceError(_l("Each measure needs a company of the group, what is to be done and who owns it."),
+                               "measures")
+        if measure.due_on is not None and measure.due_on < meeting.starts_at.date():
+            raise ServiceError(_l("A measure cannot be due before the session."), "measures")
+    record = db.session.get(SessionRecord, meeting.id)
+    if record is not None and not editable(meeting, now):
+        raise ServiceError(_l("The 14 days for changes have passed. Add an amendment instead."))
+    if record is None:
+        record = SessionRecord(meeting_id=meeting.id, recorded_by_id=actor.id, recorded_at=now, outcome=outcome)
+        db.session.add(record)
+    else:
+        record.updated_at = now
+    record.outcome, record.questions, record.topics = outcome, questions.strip() or None, sorted(set(topics))
+    record.minutes = minutes.strip() or None
+    record.attendance = [Attendance(application_id=p.application_id, person=p.person.strip()[:120],
+                                    function=p.function) for p in present]
+    for measure in measures:
+        db.session.add(Measure(group_id=meeting.group_id, meeting_id=meeting.id, application_id=measure.application_id,
+                               title=measure.title.strip()[:300], owner=measure.owner.strip()[:120],
+                               due_on=measure.due_on, created_at=now))
+    note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
+    if confidential.strip():
+        if note is None:
+            db.session.add(ConfidentialNote(meeting_id=meeting.id, author_id=actor.id, body=confidential.strip(),
+                                            created_at=now))
+        else:
+            note.body, note.updated_at = confidential.strip(), now
+    elif note is not None:
+        db.session.delete(note)
+    meeting.notes_recorded_at = meeting.notes_recorded_at or now
+    db.session.flush()
+    return record
+
+
+def amend(meeting: Meeting, body: str, *, actor: User, now: datetime) -> Amendment:
+    """A visible addition to the minutes, the only change after the edit window."""
+    if not may_record(actor, meeting):
+        raise ServiceError(_l("Only the group's supervisor records its sessions."))
+    record = db.session.get(SessionRecord, meeting.id)
+    if record is None:
+        raise ServiceError(_l("Record the session first."))
+    if not body.strip():
+        raise ServiceError(_l("Please write the amendment."), "body")
+    amendment = Amendment(meeting_id=meeting.id, body=body.strip(), author_id=actor.id, created_at=now)
+    record.amendments.append(amendment)
+    db.session.flush()
+    return amendment
+
+
+def update_measure(measure: Measure, status: str, comment: str, *, actor: User, now: datetime) -> None:
+    """The HR lead of the measure's company reports progress. Flushes."""
+    if actor.role != Role.HR_LEAD or measure.application.company_id != actor.company_id:
+        raise ServiceError(_l("Only the company that agreed the measure updates it."))
+    if status not in {s.value for s in MeasureStatus}:
+        raise ServiceError(_l("Please choose a status."), "status")
+    measure.status, measure.comment = status, (comment or "").strip()[:2000] or None
+    measure.updated_at, measure.updated_by_id = now, actor.id
+    db.session.flush()
+
+
+def give_feedback(meeting: Meeting, user: User, rating: int, comment: str, *, now: datetime) -> Feedback:
+    """A participant rates a held session once (1–5). Flushes."""
+    from app.services.meetings import participants
+
+    record = db.session.get(SessionRecord, meeting.id)
+    if record is None or record.outcome != "held":
+        raise ServiceError(_l("Feedback is possible once the session has been held and recorded."))
+    if user not in participants(meeting.group) or user.role != Role.HR_LEAD:
+        raise ServiceError(_l("Only the companies of the group give feedback."))
+    if not 1 <= rating <= 5:
+        raise ServiceError(_l("Please choose 1 to 5 stars."), "rating")
+    if db.session.scalar(select(Feedback).where(Feedback.meeting_id == meeting.id, Feedback.user_id == user.id)):
+        raise ServiceError(_l("You have already given feedback on this session. Thank you!"))
+    feedback = Feedback(meeting_id=meeting.id, user_id=user.id, rating=rating,
+                        comment=(comment or "").strip()[:2000] or None, created_at=now)
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback
+
+
+@dataclass
+class FeedbackSummary:
+    count: int
+    average: float | None
+
+
+def feedback_summary(meeting_ids: list[int]) -> FeedbackSummary:
+    """Feedback in aggregate only: how many gave it and the mean rating."""
+    if not meeting_ids:
+        return FeedbackSummary(0, None)
+    count, average = db.session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating)).where(
+        Feedback.meeting_id.in_(meeting_ids))).one()
+    return FeedbackSummary(int(count or 0), round(float(average), 1) if average is not None else None)
+
+
+@dataclass
+class GroupOverview:
+    group: MentoringGroup
+    planned: int
+    held: int
+    cancelled: int
+    missing_notes: int
+    attendance_rate: float | None
+    open_measures: int
+    overdue_measures: int
+    done_measures: int
+    feedback: FeedbackSummary
+
+
+def overview(group: MentoringGroup, now: datetime) -> GroupOverview:
+    """A group at a glance for the coordinator."""
+    meetings = group.meetings
+    past = [m for m in meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
+    records = {r.meeting_id: r for r in db.session.scalars(select(SessionRecord).where(
+        SessionRecord.meeting_id.in_([m.id for m in meetings] or [0])))}
+    held = [m for m in past if m.id in records and records[m.id].outcome == "held"]
+    companies = sum(1 for m in group.members if m.response != Response.DECLINED)
+    present = [len({a.application_id for a in records[m.id].attendance}) for m in held]
+    rate = round(100 * sum(present) / (companies * len(held))) if held and companies else None
+    measures = db.session.scalars(select(Measure).where(Measure.group_id == group.id)).all()
+    open_ = [x for x in measures if x.status in (MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS)]
+    return GroupOverview(
+        group=group, planned=sum(1 for m in meetings if m.status != MeetingStatus.CANCELLED), held=len(held),
+        cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
+        missing_notes=sum(1 for m in past if m.id not in records and m.ends_at < now - timedelta(hours=24)),
+        attendance_rate=rate, open_measures=len(open_),
+        overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
+        done_measures=sum(1 for x in measures if x.status == MeasureStatus.DONE),
+        feedback=feedback_summary([m.id for m in held]))

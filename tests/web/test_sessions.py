@@ -1,0 +1,173 @@
+"""The session log: who reads which note, hostile Markdown, the edit window, measures and feedback."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app import demo
+from app.extensions import db
+from app.models import AuditEvent, Feedback, Measure, Meeting, MeetingStatus, SessionRecord, User, utcnow
+from app.services import sessions
+from app.services.errors import ServiceError
+from tests.conftest import csrf_token, login
+
+SECRET = "Frau K. pflegt ihren Vater seit März"
+HOSTILE = ("<script>alert('x')</script>\n\n[klick](javascript:alert(1))\n\n"
+           "<img src=x onerror=alert(2)>\n\n**Fett** und eine Liste:\n\n- eins\n- zwei")
+
+
+def _held_meeting(app) -> dict:
+    """A past confirmed session of the demo's published round, recorded by its supervisor with a confidential
+    note, hostile Markdown in the minutes and one measure per company."""
+    with app.app_context():
+        meeting = db.session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.CONFIRMED,
+                                                           Meeting.ends_at < utcnow())
+                                     .order_by(Meeting.starts_at)).first()
+        group = meeting.group
+        supervisor = group.supervisor
+        # The demo recorded this session already: start from an unrecorded one.
+        db.session.execute(delete(Feedback).where(Feedback.meeting_id == meeting.id))
+        db.session.execute(delete(Measure).where(Measure.group_id == group.id))
+        db.session.delete(db.session.get(SessionRecord, meeting.id))
+        db.session.flush()
+        members = [(m.application_id, m.application.company.hr_leads[0].email) for m in group.members]
+        sessions.record_session(
+            meeting, outcome="held", questions="Wie sprechen wir Pflege an?", topics=[], minutes=HOSTILE,
+            present=[sessions.PersonPresent(members[0][0], "Anja Beispiel", "hr")],
+            measures=[sessions.NewMeasure(app_id, f"Maßnahme {i}", "Personalabteilung", None)
+                      for i, (app_id, _) in enumerate(members)],
+            confidential=SECRET, actor=supervisor, now=meeting.ends_at + timedelta(hours=1))
+        db.session.commit()
+        other = db.session.scalar(select(User).where(User.role == "hr_lead", User.company_id.not_in(
+            [m.application.company_id for m in group.members])))
+        return {"meeting": meeting.id, "group": group.id, "supervisor": supervisor.email, "members": members,
+                "outsider": other.email}
+
+
+def _client(app, email):
+    client = app.test_client()
+    login(client, email, demo.DEMO_PASSWORD)
+    return client
+
+
+def _audits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "read_confidential_note"))
+
+
+def test_confidential_note_reaches_only_its_author_and_the_coordinators_and_every_read_is_logged(app, demo_world):
+    held = _held_meeting(app)
+    page = f"/meetings/{held['meeting']}"
+    # The companies of the group read the minutes but never the note: not on any page, feed or export.
+    member = _client(app, held["members"][1][1])
+    for path in (page, f"/groups/{held['group']}", "/hr/"):
+        body = member.get(path).get_data(as_text=True)
+        assert SECRET not in body, path
+    assert "Wie sprechen wir Pflege an?" in member.get(page).get_data(as_text=True)
+    assert member.get(f"{page}/confidential").status_code == 403
+    with app.app_context():
+        from app.services import meetings
+
+        token = meetings.issue_feed_token(db.session.scalar(select(User).where(
+            User.email == held["members"][1][1])))
+        db.session.commit()
+    assert SECRET not in member.get(f"/calendar/{token}.ics").get_data(as_text=True)
+    outsider = _client(app, held["outsider"])
+    assert outsider.get(page).status_code == 404
+    # The supervisor (author) and the coordinator read it; each read is one audit row. Admins do not.
+    before = _audits(app)
+    supervisor = _client(app, held["supervisor"])
+    assert f"{page}/confidential" in supervisor.get(page).get_data(as_text=True)  # past the edit window: a link
+    assert SECRET in supervisor.get(f"{page}/confidential").get_data(as_text=True)
+    coordinator = _client(app, "coordinator@example.org")
+    assert SECRET not in coordinator.get(page).get_data(as_text=True)  # only behind the logged read
+    assert SECRET in coordinator.get(f"{page}/confidential").get_data(as_text=True)
+    assert _audits(app) == before + 2
+    coordinator_export = coordinator.get(f"/coordinator/rounds/{demo_world['published']}/instance.json")
+    assert SECRET not in coordinator_export.get_data(as_text=True)
+    admin = _client(app, "admin@example.org")
+    assert admin.get(f"{page}/confidential").status_code == 403
+
+
+def test_hostile_markdown_is_shown_as_text_and_never_runs(app, demo_world):
+    held = _held_meeting(app)
+    body = _client(app, held["members"][0][1]).get(f"/meetings/{held['meeting']}").get_data(as_text=True)
+    minutes = body[body.index('class="border rounded p-3 my-2 minutes"'):]
+    minutes = minutes[:minutes.index("</div>")]
+    # No tag of the text survives as a tag, and no link leads to script: all of it is shown as text.
+    assert "<script" not in minutes and "<img" not in minutes and 'href="javascript' not in minutes
+    assert "&lt;script&gt;" in minutes and "&lt;img src=x onerror=alert(2)&gt;" in minutes
+    assert "<strong>Fett</strong>" in minutes and "<li>eins</li>" in minutes
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<a href='javascript:x'>a</a>",
+                                  "[a](javascript:alert(1))", "<iframe src=x></iframe>",
+                                  "<svg onload=alert(1)>", "![x](x onerror=alert(1))"])
+def test_render_markdown_sanitises(text):
+    """Parsed as a browser would: only harmless tags, no event handlers, links only to http(s) or mailto."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collect().feed(str(sessions.render_markdown(text)))
+    for tag, attrs in found:
+        assert tag in sessions.ALLOWED_TAGS, tag
+        for name, value in attrs:
+            assert name in ("href", "rel"), (tag, name)
+            if name == "href":
+                assert value.split(":")[0] in ("http", "https", "mailto") or ":" not in value, value
+
+
+def test_edits_close_after_fourteen_days_and_amendments_stay_visible(app, demo_world):
+    held = _held_meeting(app)
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["meeting"])
+        supervisor = meeting.group.supervisor
+        late = meeting.ends_at + timedelta(days=15)
+        with pytest.raises(ServiceError):
+            sessions.record_session(meeting, outcome="held", questions="", topics=[], minutes="neu", present=[],
+                                    measures=[], confidential="", actor=supervisor, now=late)
+        db.session.rollback()
+        sessions.amend(meeting, "Nachtrag: Termin für den Leitfaden ist der 1. Juli.", actor=supervisor, now=late)
+        db.session.commit()
+    body = _client(app, held["members"][0][1]).get(f"/meetings/{held['meeting']}").get_data(as_text=True)
+    assert "Nachtrag: Termin für den Leitfaden" in body and "&lt;script&gt;" in body
+
+
+def test_measures_are_updated_by_their_own_company_only(app, demo_world):
+    held = _held_meeting(app)
+    with app.app_context():
+        measures = {m.application_id: m.id for m in db.session.scalars(select(Measure))}
+    own_app, own_email = held["members"][1]
+    other_app = held["members"][0][0]
+    client = _client(app, own_email)
+    group_page = f"/groups/{held['group']}"
+    client.post(f"/measures/{measures[own_app]}", data={"csrf_token": csrf_token(client, group_page),
+                                                        "status": "in_progress", "comment": "Entwurf steht"})
+    client.post(f"/measures/{measures[other_app]}", data={"csrf_token": csrf_token(client, group_page),
+                                                          "status": "done", "comment": "fremd"})
+    with app.app_context():
+        assert db.session.get(Measure, measures[own_app]).status == "in_progress"
+        assert db.session.get(Measure, measures[other_app]).status == "open"
+
+
+def test_feedback_is_given_once_and_shown_in_aggregate_only(app, demo_world):
+    held = _held_meeting(app)
+    page = f"/meetings/{held['meeting']}"
+    for (_, email), rating in zip(held["members"], (5, 3), strict=False):
+        client = _client(app, email)
+        response = client.post(f"{page}/feedback", data={"csrf_token": csrf_token(client, page),
+                                                        "feedback-rating": rating,
+                                                        "feedback-comment": f"Kommentar {rating}"})
+        assert response.status_code == 302
+        again = client.post(f"{page}/feedback", data={"csrf_token": csrf_token(client, page), "feedback-rating": 1})
+        assert again.status_code == 200
+    supervisor_page = _client(app, held["supervisor"]).get(page).get_data(as_text=True)
+    assert "4.0" in supervisor_page and "Kommentar 5" not in supervisor_page
