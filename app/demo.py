@@ -177,6 +177,19 @@ def _published_round(programme: Programme, coordinator: User, supervisors: list[
         for meeting in group.meetings:
             if meeting.ends_at < now - timedelta(days=2):
                 _record_demo_session(meeting)
+        for member in group.mentees:
+            _mid_cycle_assessment(member, now)
+
+
+def _mid_cycle_assessment(member, now: datetime) -> None:
+    """A mentee's second self-assessment: one level up in its three weakest areas since the first."""
+    company = member.application.company
+    first = company.assessments[0].scores
+    weakest = sorted(maturity.DIMENSION_KEYS, key=lambda key: (first.get(key) or 0, key))[:3]
+    answers = {key: min(4, (first.get(key) or 0) + (1 if key in weakest else 0)) for key in maturity.DIMENSION_KEYS}
+    member.mid_assessment_asked_at = now - timedelta(days=5)
+    companies.record_assessment(company, answers, {}, actor=company.hr_leads[0], now=now - timedelta(days=3),
+                                phase="middle")
 
 
 MINUTES = """### Was wir besprochen haben

@@ -204,8 +204,9 @@ def assessment():
     form = assessment_form_class()()
     if form.validate_on_submit():
         try:
+            phase = request.args.get("phase", "start")
             saved = companies.record_assessment(company, form.answers(), form.comments(), actor=current_user,
-                                                now=utcnow())
+                                                now=utcnow(), phase=phase if phase in ("middle", "end") else "start")
         except ServiceError as exc:
             db.session.rollback()
             flash(str(exc.message), "danger")

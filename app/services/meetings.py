@@ -273,14 +273,14 @@ def queue_due_reminders(now: datetime) -> int:
         days = max(1, (calendar.local(meeting.starts_at).date() - calendar.local(now).date()).days)
         email = mail.queue_mail(user.email, "meeting_reminder", locale=user.locale, now=now, user=user,
                                 meeting=meeting, group=meeting.group, days=days,
-                                starts=calendar.local(meeting.starts_at), link=_group_link(meeting.group_id))
+                                starts=calendar.local(meeting.starts_at), link=group_link(meeting.group_id))
         reminder.email_id = email.id
         db.session.commit()
         queued += 1
     return queued
 
 
-def _group_link(group_id: int) -> str:
+def group_link(group_id: int) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + f"/groups/{group_id}"
 
 
@@ -373,7 +373,7 @@ def nudge_missing_notes(now: datetime) -> int:
         if supervisor is not None and supervisor.is_active:
             mail.queue_mail(supervisor.email, "notes_missing", locale=supervisor.locale, now=now, user=supervisor,
                             meeting=meeting, group=meeting.group, starts=calendar.local(meeting.starts_at),
-                            link=_group_link(meeting.group_id))
+                            link=group_link(meeting.group_id))
             sent += 1
         db.session.commit()
     return sent

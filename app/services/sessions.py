@@ -9,7 +9,7 @@ import nh3
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import (
@@ -18,6 +18,7 @@ from app.models import (
     AuditEvent,
     ConfidentialNote,
     Feedback,
+    GroupStatus,
     Measure,
     MeasureStatus,
     Meeting,
@@ -29,7 +30,9 @@ from app.models import (
     User,
     programme_coordinator,
 )
+from app.services import mail
 from app.services.errors import ServiceError
+from app.services.meetings import group_link, participants
 
 EDIT_WINDOW = timedelta(days=14)
 FUNCTIONS = ("hr", "management", "works_council", "staff")
@@ -206,8 +209,6 @@ def update_measure(measure: Measure, status: str, comment: str, *, actor: User, 
 
 def give_feedback(meeting: Meeting, user: User, rating: int, comment: str, *, now: datetime) -> Feedback:
     """A participant rates a held session once (1–5). Flushes."""
-    from app.services.meetings import participants
-
     record = db.session.get(SessionRecord, meeting.id)
     if record is None or record.outcome != "held":
         raise ServiceError(_l("Feedback is possible once the session has been held and recorded."))
@@ -273,3 +274,58 @@ def overview(group: MentoringGroup, now: datetime) -> GroupOverview:
         overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
         done_measures=sum(1 for x in measures if x.status == MeasureStatus.DONE),
         feedback=feedback_summary([m.id for m in held]))
+
+
+def ask_for_feedback(now: datetime) -> int:
+    """The day after a held and recorded session, ask its companies for feedback (once). Commits per session."""
+    ids = db.session.scalars(select(Meeting.id).join(SessionRecord, SessionRecord.meeting_id == Meeting.id).where(
+        SessionRecord.outcome == "held", Meeting.status == MeetingStatus.CONFIRMED,
+        Meeting.ends_at < now - timedelta(hours=20), Meeting.feedback_asked_at.is_(None),
+        Meeting.ends_at > now - timedelta(days=14))).all()
+    db.session.commit()
+    asked = 0
+    for meeting_id in ids:
+        claimed = db.session.execute(update(Meeting).where(Meeting.id == meeting_id,
+                                                           Meeting.feedback_asked_at.is_(None))
+                                     .values(feedback_asked_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        meeting = db.session.get(Meeting, meeting_id)
+        link = group_link(meeting.group_id).replace(f"/groups/{meeting.group_id}", f"/meetings/{meeting.id}")
+        for user in participants(meeting.group):
+            if user.role == Role.HR_LEAD:
+                mail.queue_mail(user.email, "feedback_request", locale=user.locale, now=now, user=user,
+                                meeting=meeting, group=meeting.group, link=link)
+                asked += 1
+        db.session.commit()
+    return asked
+
+
+def ask_for_reassessment(now: datetime) -> int:
+    """In the middle and near the end of a group's cycle, ask its companies to repeat their self-assessment
+    (once each), so that they see their progress. Commits."""
+    today = now.date()
+    asked = 0
+    groups = db.session.scalars(select(MentoringGroup).where(MentoringGroup.status == GroupStatus.ACTIVE)).all()
+    for group in groups:
+        middle = group.starts_on + (group.ends_on - group.starts_on) / 2
+        closing = group.ends_on - timedelta(days=21)
+        for member in group.members:
+            if member.response == Response.DECLINED:
+                continue
+            for phase, due, column in (("middle", middle, "mid_assessment_asked_at"),
+                                       ("end", closing, "end_assessment_asked_at")):
+                if today < due or getattr(member, column) is not None:
+                    continue
+                if phase == "middle" and today >= closing:
+                    setattr(member, column, now)  # too late for the middle one: the end one follows
+                    continue
+                setattr(member, column, now)
+                for lead in member.application.company.hr_leads:
+                    if lead.is_active and lead.role == Role.HR_LEAD:
+                        mail.queue_mail(lead.email, "reassessment_request", locale=lead.locale, now=now,
+                                        user=lead, group=group, phase=phase, member=member)
+                        asked += 1
+    db.session.commit()
+    return asked

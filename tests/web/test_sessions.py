@@ -1,7 +1,7 @@
 """The session log: who reads which note, hostile Markdown, the edit window, measures and feedback."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -171,3 +171,46 @@ def test_feedback_is_given_once_and_shown_in_aggregate_only(app, demo_world):
         assert again.status_code == 200
     supervisor_page = _client(app, held["supervisor"]).get(page).get_data(as_text=True)
     assert "4.0" in supervisor_page and "Kommentar 5" not in supervisor_page
+
+
+def test_feedback_is_asked_once_the_day_after_a_held_session(app, demo_world, mailbox):
+    held = _held_meeting(app)
+    with app.app_context():
+        meeting = db.session.get(Meeting, held["meeting"])
+        now = meeting.ends_at + timedelta(hours=26)
+        meeting.feedback_asked_at = None
+        db.session.commit()
+        asked = sessions.ask_for_feedback(now)
+        assert asked == len(held["members"]) and sessions.ask_for_feedback(now) == 0
+        from app.services import mail
+
+        mail.deliver_due(utcnow())
+    requests = [m for m in mailbox.messages() if f"/meetings/{held['meeting']}" in m.body]
+    assert {m.recipient for m in requests} == {email for _, email in held["members"]}
+
+
+def test_companies_are_asked_to_reassess_in_the_middle_and_near_the_end(app, demo_world, mailbox):
+    from app.models import GroupMember, MentoringGroup
+
+    with app.app_context():
+        groups = db.session.scalars(select(MentoringGroup)).all()
+        for member in (m for g in groups for m in g.members):
+            member.mid_assessment_asked_at = member.end_assessment_asked_at = None
+        db.session.commit()
+        group = groups[0]
+        middle = datetime.combine(group.starts_on + (group.ends_on - group.starts_on) / 2, time(9), UTC)
+        # Every company of every group whose middle has come (the demo's groups share their dates).
+        count = sum(len(g.members) for g in groups if g.starts_on + (g.ends_on - g.starts_on) / 2 <= middle.date())
+        assert sessions.ask_for_reassessment(middle - timedelta(days=2)) == 0
+        assert sessions.ask_for_reassessment(middle) == count
+        assert sessions.ask_for_reassessment(middle) == 0
+        end = datetime.combine(group.ends_on - timedelta(days=20), time(9), UTC)
+        ending = sum(len(g.members) for g in groups if g.ends_on - timedelta(days=21) <= end.date())
+        assert sessions.ask_for_reassessment(end) == ending
+        assert all(m.end_assessment_asked_at for m in db.session.scalars(select(GroupMember).where(
+            GroupMember.group_id == group.id)))
+        from app.services import mail
+
+        mail.deliver_due(end)  # the mails were queued at those (future) times
+    assert any("phase=middle" in m.body for m in mailbox.messages())
+    assert any("phase=end" in m.body for m in mailbox.messages())
