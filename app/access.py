@@ -135,8 +135,8 @@ def get_group_or_404(group_id: int, *, for_user: User):
         abort(404)
     if for_user.role == Role.ADMIN:
         return group
-    if for_user.role == Role.HR_LEAD and any(m.application.company_id == for_user.company_id
-                                              for m in group.members):
+    if for_user.role in (Role.HR_LEAD, Role.COLLEAGUE) and any(m.application.company_id == for_user.company_id
+                                                                for m in group.members):
         return group
     if for_user.role == Role.SUPERVISOR and group.supervisor_id == for_user.id:
         return group

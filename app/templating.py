@@ -14,6 +14,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: _l("Supervisor"),
     Role.COORDINATOR: _l("Programme coordinator"),
     Role.ADMIN: _l("Administrator"),
+    Role.COLLEAGUE: _l("Colleague"),
 }
 
 STATUS_LABELS = {

@@ -12,6 +12,7 @@ START_PAGES = {
     Role.SUPERVISOR: "supervisor.start",
     Role.COORDINATOR: "coordinator.start",
     Role.ADMIN: "admin.users",
+    Role.COLLEAGUE: "groups.mine",
 }
 
 

@@ -45,8 +45,16 @@ def _render(group, form: ResponseForm):
                            Response=Response)
 
 
+@bp.get("/")
+@role_required(Role.COLLEAGUE)
+def mine():
+    """A colleague's start page: the mentoring groups of their company."""
+    memberships = rounds.memberships(current_user.company)
+    return render_template("groups/mine.html", memberships=memberships)
+
+
 @bp.get("/<int:group_id>")
-@role_required(Role.HR_LEAD, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
+@role_required(Role.HR_LEAD, Role.COLLEAGUE, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
 def detail(group_id: int):
     group = get_group_or_404(group_id, for_user=current_user)
     return _render(group, ResponseForm())

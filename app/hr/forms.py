@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app import maturity, taxonomy
 from app.forms import MultiCheckboxField, TandemForm
@@ -166,3 +167,10 @@ def assessment_form_class():
         setattr(AssessmentForm, f"comment_{dimension.key}", TextAreaField(
             _l("Comment (optional)"), validators=[Optional(), Length(max=2000)]))
     return AssessmentForm
+
+
+class ColleagueForm(TandemForm):
+    email = EmailField(_l("Colleague's e-mail address"), validators=[
+        DataRequired(message=_l("Please enter an e-mail address.")), Length(max=254),
+        Email(message=_l("Please enter a valid e-mail address."))])
+    submit = SubmitField(_l("Invite"))

@@ -1,7 +1,8 @@
 """The HR lead's pages: consent, company profile, applications, needs and strengths, self-assessment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +13,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.hr.forms import (
     ApplicationForm,
+    ColleagueForm,
     ConsentForm,
     ProfileForm,
     WithdrawConsentForm,
@@ -20,8 +22,9 @@ from app.hr.forms import (
 )
 from app.models import Application, Programme, Role, utcnow
 from app.security import role_required
-from app.services import companies, rounds
+from app.services import accounts, companies, mail, rounds
 from app.services.errors import ServiceError
+from app.templating import role_label
 from app.views_common import apply_service_error
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -40,7 +43,34 @@ def start():
         "hr/start.html", company=company, consent=companies.active_consent(company),
         programmes=companies.open_programmes(), applied=applied,
         assessment=companies.latest_assessment(company), memberships=rounds.memberships(company),
+        colleagues=accounts.colleagues_of(current_user), colleague_form=ColleagueForm(formdata=None),
     )
+
+
+@bp.post("/colleagues")
+@role_required(Role.HR_LEAD)
+def invite_colleague():
+    """Invite a colleague (e.g. from the works council) to read the company's group pages."""
+    form = ColleagueForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            raw = accounts.invite_colleague(email=form.email.data, actor=current_user, now=now)[1]
+            queued = mail.queue_mail(
+                form.email.data.strip().lower(), "invitation", locale=str(get_locale()), now=now,
+                inviter=current_user, role=role_label(Role.COLLEAGUE),
+                link=url_for("auth.accept_invitation", token=raw, _external=True),
+                days=current_app.config["INVITATION_DAYS"])
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            mail.deliver_due(now, ids=[queued.id])
+            flash(_("The invitation has been sent to %(email)s.", email=queued.recipient), "success")
+    else:
+        flash(_("Please enter a valid e-mail address."), "danger")
+    return redirect(url_for("hr.start"))
 
 
 @bp.route("/consent", methods=["GET", "POST"])

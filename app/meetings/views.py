@@ -59,7 +59,7 @@ def _render(meeting, move_form: MoveForm, cancel_form: CancelForm, record_error:
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@role_required(Role.HR_LEAD, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
+@role_required(Role.HR_LEAD, Role.COLLEAGUE, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
 def detail(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, for_user=current_user)
     return _render(meeting, MoveForm(prefix="move"), CancelForm(prefix="cancel"))

@@ -22,6 +22,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # A colleague an HR lead invited (e.g. a works council member): reads its company's group pages.
+    COLLEAGUE = "colleague"
 
 
 class User(UserMixin, db.Model):

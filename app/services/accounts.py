@@ -184,6 +184,23 @@ def invite_user(
     return tokens.find_valid_token(raw, TokenPurpose.INVITATION, now), raw
 
 
+def invite_colleague(*, email: str, actor: User, now: datetime) -> tuple[OneTimeToken, str]:
+    """An HR lead invites a colleague of their own company, who then reads the company's group pages."""
+    if actor.role != Role.HR_LEAD or actor.company_id is None:
+        raise ServiceError(_l("Only HR leads invite colleagues."))
+    email = normalise_email(email)
+    _check_email_free(email)
+    raw = tokens.issue_token(TokenPurpose.INVITATION, email=email, role=Role.COLLEAGUE, company_id=actor.company_id,
+                             created_by_id=actor.id, now=now,
+                             valid_for=timedelta(days=current_app.config["INVITATION_DAYS"]))
+    return tokens.find_valid_token(raw, TokenPurpose.INVITATION, now), raw
+
+
+def colleagues_of(user: User) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.company_id == user.company_id,
+                                                      User.role == Role.COLLEAGUE).order_by(User.full_name)))
+
+
 def find_invitation(raw_token: str, *, now: datetime) -> OneTimeToken | None:
     return tokens.find_valid_token(raw_token, TokenPurpose.INVITATION, now)
 
@@ -202,6 +219,7 @@ def accept_invitation(raw_token: str, *, full_name: str, password: str, locale: 
         full_name=full_name.strip(),
         password_hash=hash_password(password),
         role=token.role,
+        company_id=token.company_id if token.role == Role.COLLEAGUE else None,
         locale=locale,
         created_at=now,
     )

@@ -51,8 +51,9 @@ def to_utc(moment: datetime) -> datetime:
 def participants(group: MentoringGroup) -> list[User]:
     """Everyone a group's meetings concern: the HR leads of its companies that have not declined, and the
     supervisor."""
-    people = [lead for member in group.members if member.response != Response.DECLINED
-              for lead in member.application.company.hr_leads if lead.is_active and lead.role == Role.HR_LEAD]
+    people = [person for member in group.members if member.response != Response.DECLINED
+              for person in member.application.company.hr_leads
+              if person.is_active and person.role in (Role.HR_LEAD, Role.COLLEAGUE)]
     if group.supervisor is not None and group.supervisor.is_active:
         people.append(group.supervisor)
     return people

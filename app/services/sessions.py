@@ -80,7 +80,7 @@ def may_record(user: User, meeting: Meeting) -> bool:
 
 
 def own_application_ids(user: User, group: MentoringGroup) -> set[int]:
-    if user.role != Role.HR_LEAD:
+    if user.role not in (Role.HR_LEAD, Role.COLLEAGUE):
         return set()
     return {m.application_id for m in group.members if m.application.company_id == user.company_id}
 
@@ -89,7 +89,7 @@ def visible_measures(user: User, group: MentoringGroup) -> list[Measure]:
     """An HR lead sees their own company's measures, and the others' where the group agreed to share them."""
     measures = list(db.session.scalars(select(Measure).where(Measure.group_id == group.id)
                                        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)))
-    if user.role != Role.HR_LEAD or group.shares_measures:
+    if user.role not in (Role.HR_LEAD, Role.COLLEAGUE) or group.shares_measures:
         return measures
     own = own_application_ids(user, group)
     return [m for m in measures if m.application_id in own]

@@ -25,6 +25,7 @@ def issue_token(
     role: str | None = None,
     programme_ids: list[int] | None = None,
     created_by_id: int | None = None,
+    company_id: int | None = None,
 ) -> str:
     """Store a new token and return its secret (to be put into a link, never stored)."""
     raw = secrets.token_urlsafe(32)
@@ -37,6 +38,7 @@ def issue_token(
             role=role,
             programme_ids=list(programme_ids or []),
             created_by_id=created_by_id,
+            company_id=company_id,
             expires_at=now + valid_for,
         )
     )

@@ -214,3 +214,32 @@ def test_companies_are_asked_to_reassess_in_the_middle_and_near_the_end(app, dem
         mail.deliver_due(end)  # the mails were queued at those (future) times
     assert any("phase=middle" in m.body for m in mailbox.messages())
     assert any("phase=end" in m.body for m in mailbox.messages())
+
+
+def test_an_hr_lead_invites_a_colleague_who_reads_but_does_not_change(app, demo_world, mailbox):
+    held = _held_meeting(app)
+    lead_email = held["members"][1][1]
+    lead = _client(app, lead_email)
+    lead.post("/hr/colleagues", data={"csrf_token": csrf_token(lead, "/hr/"), "email": "betriebsrat@example.org"})
+    link = mailbox.last_link("betriebsrat@example.org")
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    colleague = app.test_client()
+    page = colleague.get(f"/{path}")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = colleague.post(f"/{path}", data={"csrf_token": token, "full_name": "Bernd Betriebsrat",
+                                                "password": "Pflegekoffer-im-Sommer-2026",
+                                                "password_confirm": "Pflegekoffer-im-Sommer-2026"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/groups/")
+    assert f"/groups/{held['group']}" in colleague.get("/groups/").get_data(as_text=True)
+    body = colleague.get(f"/meetings/{held['meeting']}").get_data(as_text=True)
+    assert "Wie sprechen wir Pflege an?" in body and SECRET not in body
+    assert colleague.get(f"/meetings/{held['meeting']}/confidential").status_code == 403
+    with app.app_context():
+        measure_id = db.session.scalars(select(Measure.id)).first()
+        from app.services import meetings
+
+        meeting = db.session.get(Meeting, held["meeting"])
+        assert "betriebsrat@example.org" in {u.email for u in meetings.participants(meeting.group)}
+    fresh = csrf_token(colleague, f"/groups/{held['group']}")
+    assert colleague.post(f"/measures/{measure_id}", data={"csrf_token": fresh, "status": "done"}).status_code == 403
+    assert colleague.get("/hr/").status_code == 403
