@@ -14,6 +14,7 @@ from matching.rules import EARTH_RADIUS_KM, RULE_ORDER
 from matching.scoring import NEED_FACTOR, OFFER_FACTOR
 
 CHUNK_CELLS = 1_500_000
+MAX_TIMES_OF_DAY = 12  # times of day are bits of an int64 mask, counted with a 4096-entry table
 MODE_CODE = {"in_person": 0, "online": 1, "hybrid": 2}
 _POPCOUNT = np.array([bin(i).count("1") for i in range(1 << 12)], dtype=np.float64)
 
@@ -87,8 +88,8 @@ class PairTable:
         companies = mentors + mentees
         sectors = {s: i for i, s in enumerate(sorted({c.sector for c in companies if c.sector}))}
         times = {t: i for i, t in enumerate(sorted({t for c in companies for t in c.times_of_day}))}
-        if len(times) > 12:
-            raise ValueError("at most 12 distinct times of day are supported")
+        if len(times) > MAX_TIMES_OF_DAY:  # solve() refuses such instances first, as InvalidInstance
+            raise ValueError(f"at most {MAX_TIMES_OF_DAY} distinct times of day are supported")
         self.mentor, self.mentee = _side(mentors, sectors, times), _side(mentees, sectors, times)
         dims = sorted({d for c in companies for d in c.levels} | {d for e in mentees for d in e.needs})
         self.dimensions = dims

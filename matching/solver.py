@@ -32,7 +32,7 @@ from matching.model import (
     Stats,
     Unplaced,
 )
-from matching.pairs import PairTable, haversine
+from matching.pairs import MAX_TIMES_OF_DAY, PairTable, haversine
 from matching.rules import blocking_rule, excluded, supervisor_reaches
 
 ALL_PAIRS_UP_TO = 30_000  # below this many allowed pairs CP-SAT sees them all
@@ -91,6 +91,9 @@ def validate(instance: Instance) -> None:
     for x in instance.supervisors:
         if x.capacity < 0:
             problems.append(f"{x.id}: capacity must not be negative")
+    times = {t for c in instance.mentors + instance.mentees for t in c.times_of_day}
+    if len(times) > MAX_TIMES_OF_DAY:
+        problems.append(f"at most {MAX_TIMES_OF_DAY} distinct times of day are supported (got {len(times)})")
     mentors = {m.id: m for m in instance.mentors}
     mentees = {e.id: e for e in instance.mentees}
     supervisors = {x.id: x for x in instance.supervisors}

@@ -165,3 +165,10 @@ def test_a_company_that_is_not_an_object_is_reported_not_a_traceback(tmp_path):
 def test_an_unknown_top_level_key_is_reported():
     with pytest.raises(InvalidInstance):
         instance_from_json({"format": FORMAT, "mentors": [], "mentess": [], "supervisors": []})
+
+
+def test_too_many_times_of_day_are_reported_not_a_traceback(tmp_path):
+    inst = instance([mentor("m", times_of_day={f"slot {i}" for i in range(13)})], [mentee("e")])
+    done = run_cli("solve", write(tmp_path, instance_to_json(inst)))
+    assert done.returncode == 1
+    assert done.stderr.startswith("invalid instance:") and "Traceback" not in done.stderr, done.stderr
