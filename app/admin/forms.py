@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.forms import TandemForm
 
@@ -16,3 +16,15 @@ class InviteForm(TandemForm):
         description=_l("A coordinator sees and runs only the programmes chosen here."),
     )
     submit = SubmitField(_l("Send invitation"))
+
+
+class AuditFilterForm(TandemForm):
+    """The audit log's filters (GET, changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = StringField(_l("Person (e-mail)"), validators=[Optional(), Length(max=254)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

@@ -1,7 +1,7 @@
-"""Administration: accounts, invitations, deactivation, and the development mailbox."""
+"""Administration: accounts, invitations, deactivation, the audit log, and the development mailbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,12 +10,12 @@ from wtforms import SelectChoice
 
 from app import devmail
 from app.access import get_user_or_404
-from app.admin.forms import InviteForm
+from app.admin.forms import AuditFilterForm, InviteForm
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Programme, Role, User, utcnow
 from app.security import role_required
-from app.services import accounts, mail
+from app.services import accounts, audit, mail
 from app.services.errors import ServiceError
 from app.templating import role_label
 from app.views_common import apply_service_error
@@ -108,3 +108,35 @@ def mailbox_message(name: str):
     if message is None:
         abort(404)
     return render_template("admin/mailbox_message.html", message=message)
+
+
+def _audit_filters() -> dict:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", _("all"))] + [SelectChoice(k, str(v)) for k, v in audit.ACTIONS.items()]
+    valid = form.validate()
+    filters = {"action": form.action.data if form.action.data in audit.ACTIONS else "",
+               "actor": (form.actor.data or "")[:254] if valid or not form.actor.errors else "",
+               "since": form.since.data if not form.since.errors else None,
+               "until": form.until.data if not form.until.errors else None}
+    return {"form": form, "filters": filters}
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    """The audit log, for admins only: filter by action, person and period."""
+    found = _audit_filters()
+    rows = audit.search(**found["filters"])
+    return render_template("admin/audit.html", form=found["form"], rows=rows, actions=audit.ACTIONS)
+
+
+@bp.get("/audit.csv")
+@role_required(Role.ADMIN)
+def audit_export():
+    found = _audit_filters()
+    rows = audit.search(**found["filters"], limit=100_000)
+    audit.record("export_audit", current_user, utcnow(), rows=len(rows),
+                 filters={k: str(v) for k, v in found["filters"].items() if v})
+    db.session.commit()
+    return Response(audit.to_csv(rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="tandem-audit.csv"'})

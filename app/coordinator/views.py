@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Application, ApplicationStatus, GroupStatus, MentoringGroup, Programme, Role, utcnow
 from app.security import role_required
-from app.services import companies, company_import, mail, meetings, review, sessions
+from app.services import audit, companies, company_import, mail, meetings, review, sessions
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -180,6 +180,8 @@ def export_companies(programme_id: int, fmt: str):
     else:
         abort(404)
     filename = f"tandem-companies-{programme_.id}.{fmt}"
+    audit.record("export_companies", current_user, utcnow(), programme_, format=fmt)
+    db.session.commit()
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

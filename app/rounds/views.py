@@ -19,7 +19,7 @@ from app.forms import ConfirmForm
 from app.models import MatchingRound, MeetingStatus, Role, User, utcnow
 from app.rounds.forms import WEIGHT_LABELS, MoveForm, RoundForm, RuleForm, SupervisorSwapForm
 from app.security import role_required
-from app.services import calendar, mail, meetings, rounds
+from app.services import audit, calendar, mail, meetings, rounds
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 from matching.jsonio import instance_to_json
@@ -323,5 +323,7 @@ def export_instance(round_id: int):
         flash(str(exc.message), "danger")
         return redirect(url_for("rounds.detail", round_id=round_id))
     body = json.dumps(data, ensure_ascii=False, indent=2)
+    audit.record("export_round", current_user, utcnow(), round_)
+    db.session.commit()
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="tandem-round-{round_.id}.json"'})

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Company, OneTimeToken, Programme, Role, TokenPurpose, User
-from app.services import tokens
+from app.services import audit, tokens
 from app.services.errors import ServiceError
 from app.services.passwords import hash_password, password_problems, verify_password
 
@@ -74,6 +74,7 @@ def authenticate(email: str, password: str, *, now: datetime) -> LoginResult:
     if user is None:
         # Spend the time of a hash anyway, so that response times do not reveal which accounts exist.
         verify_password(_dummy_hash(), password)
+        audit.record("login_failed", None, now, email=normalise_email(email)[:254])
         return LoginResult(None)
     if user.locked_until is not None and user.locked_until > now:
         remaining = int((user.locked_until - now).total_seconds() // 60) + 1
@@ -82,12 +83,14 @@ def authenticate(email: str, password: str, *, now: datetime) -> LoginResult:
     if not matches or not user.is_active:
         if not matches:
             _count_failure(user, now, cfg["LOGIN_MAX_FAILURES"], timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+        audit.record("login_failed", None, now, user, email=user.email)
         return LoginResult(None)
     if needs_rehash:
         user.password_hash = hash_password(password)
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now
+    audit.record("login", user, now, user)
     db.session.flush()
     return LoginResult(user)
 
@@ -172,6 +175,7 @@ def invite_user(
     if role == Role.COORDINATOR and not programme_ids:
         raise ServiceError(_l("Choose at least one programme for a coordinator."), field="programmes")
     days = current_app.config["INVITATION_DAYS"]
+    audit.record("invite", actor, now, email=email, role=role)
     raw = tokens.issue_token(
         TokenPurpose.INVITATION,
         email=email,
@@ -190,6 +194,7 @@ def invite_colleague(*, email: str, actor: User, now: datetime) -> tuple[OneTime
         raise ServiceError(_l("Only HR leads invite colleagues."))
     email = normalise_email(email)
     _check_email_free(email)
+    audit.record("invite", actor, now, email=email, role=Role.COLLEAGUE)
     raw = tokens.issue_token(TokenPurpose.INVITATION, email=email, role=Role.COLLEAGUE, company_id=actor.company_id,
                              created_by_id=actor.id, now=now,
                              valid_for=timedelta(days=current_app.config["INVITATION_DAYS"]))
@@ -239,6 +244,7 @@ def deactivate_user(user: User, *, actor: User, now: datetime) -> None:
     user.is_active = False
     user.deactivated_at = now
     user.session_version += 1
+    audit.record("deactivate_user", actor, now, user, email=user.email, role=user.role)
     db.session.flush()
 
 
@@ -246,6 +252,7 @@ def reactivate_user(user: User, *, actor: User, now: datetime) -> None:
     """Allow a deactivated account to log in again."""
     user.is_active = True
     user.deactivated_at = None
+    audit.record("reactivate_user", actor, now, user, email=user.email, role=user.role)
     db.session.flush()
 
 

@@ -15,7 +15,6 @@ from app.extensions import db
 from app.models import (
     Amendment,
     Attendance,
-    AuditEvent,
     ConfidentialNote,
     Feedback,
     GroupStatus,
@@ -30,7 +29,7 @@ from app.models import (
     User,
     programme_coordinator,
 )
-from app.services import mail
+from app.services import audit, mail
 from app.services.errors import ServiceError
 from app.services.meetings import group_link, participants
 
@@ -49,13 +48,6 @@ def render_markdown(text: str | None) -> Markup:
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel="noopener noreferrer",
                       url_schemes={"http", "https", "mailto"})
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
-
-
-def audit(action: str, actor: User | None, now: datetime, obj=None, **details) -> None:
-    db.session.add(AuditEvent(created_at=now, actor_id=actor.id if actor else None, action=action,
-                              object_type=type(obj).__name__ if obj is not None else None,
-                              object_id=getattr(obj, "id", None) or getattr(obj, "meeting_id", None),
-                              details=details))
 
 
 # -- who may read what -----------------------------------------------------------------------------------------
@@ -100,7 +92,7 @@ def read_confidential(meeting: Meeting, reader: User, now: datetime) -> Confiden
     if not may_read_confidential(reader, meeting):
         raise ServiceError(_l("Only the supervisor and the programme coordination can read this note."))
     note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
-    audit("read_confidential_note", reader, now, meeting, meeting=meeting.id, found=note is not None)
+    audit.record("read_confidential_note", reader, now, meeting, found=note is not None)
     db.session.flush()
     return note
 

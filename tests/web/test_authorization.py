@@ -107,6 +107,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("groups.sharing", "POST"): (R, 403, 403, R, R, R, 403),
     ("coordinator.groups", "GET"): (R, 403, 403, 403, 200, 200, 403),
     ("groups.mine", "GET"): (R, 403, 403, 403, 403, 403, 200),
+    ("admin.audit_log", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("hr.invite_colleague", "POST"): (R, R, R, 403, 403, 403, 403),
 }
 
