@@ -47,6 +47,7 @@ bench: install-test
 	$(PY) bench/matching.py
 	$(PY) bench/booking.py
 	$(PY) bench/company_import.py
+	$(PY) bench/dashboard.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -78,3 +78,24 @@ def _bytes(svg: str | bytes) -> bytes:
 def chart_table(series: Series) -> list[tuple[str, list[int | None]]]:
     """The chart's figures as rows (area title, value per series), for the table beside the chart."""
     return [(str(d.title), [scores.get(d.key) for _, scores in series]) for d in maturity.DIMENSIONS]
+
+
+def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | int | None]]], *,
+                  title: str | None = None, horizontal: bool = False, value_range: tuple[float, float] | None = None,
+                  height: int = 360) -> bytes:
+    """A bar chart of any figures (one bar per series and label), script-free like the others."""
+    chart_class = pygal.HorizontalBar if horizontal else pygal.Bar
+    extra = {"range": value_range} if value_range else {"range": None}
+    chart = chart_class(
+        style=STYLE, width=720, height=height, title=title, js=[], disable_xml_declaration=True,
+        show_legend=len(series) > 1, legend_at_bottom=True, legend_at_bottom_columns=3, include_x_axis=True,
+        print_values=False, explicit_size=True, truncate_label=-1, truncate_legend=-1, x_label_rotation=0,
+        **extra)
+    chart.x_labels = [str(label) for label in labels]
+    for name, values in series:
+        chart.add(str(name), list(values))
+    if value_range is None:  # counts: whole numbers on the axis
+        top = max([v for _, values in series for v in values if v is not None] or [1])
+        step = max(1, round(top / 6))
+        chart.y_labels = list(range(0, int(top) + step + 1, step))
+    return _bytes(chart.render())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app import maturity, taxonomy
@@ -70,3 +70,13 @@ class ImportForm(TandemForm):
         FileSize(max_size=5 * 1024 * 1024, message=_l("The file is larger than 5 MB. Please split it.")),
     ])
     submit = SubmitField(_l("Check file"))
+
+
+class PeriodForm(TandemForm):
+    """The dashboard's period (GET, changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

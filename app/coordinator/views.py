@@ -1,12 +1,15 @@
 """The programme coordinator's pages: programmes, applications and their review."""
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app import maturity, taxonomy
+from app import charts, maturity, taxonomy
 from app.access import (
     coordinated_programme_ids,
     get_application_or_404,
@@ -14,12 +17,13 @@ from app.access import (
     get_programme_or_404,
     get_proposal_or_404,
 )
-from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, ProposalForm
+from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, PeriodForm, ProposalForm
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Application, ApplicationStatus, GroupStatus, MentoringGroup, Programme, Role, utcnow
 from app.security import role_required
 from app.services import audit, companies, company_import, mail, meetings, review, sessions
+from app.services import dashboard as dashboard_service
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -196,3 +200,50 @@ def groups(programme_id: int):
                                 .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
     return render_template("coordinator/groups.html", programme=programme_,
                            rows=[sessions.overview(g, now) for g in active])
+
+
+@bp.get("/dashboard")
+@bp.get("/programmes/<int:programme_id>/dashboard")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def dashboard(programme_id: int | None = None):
+    """One programme at a glance, or all the coordinator's programmes together, for a period."""
+    if programme_id is not None:
+        programmes = [get_programme_or_404(programme_id, for_user=current_user)]
+    elif current_user.role == Role.ADMIN:
+        programmes = db.session.scalars(select(Programme).order_by(Programme.name)).all()
+    else:
+        programmes = db.session.scalars(select(Programme).where(
+            Programme.id.in_(coordinated_programme_ids(current_user))).order_by(Programme.name)).all()
+    now = utcnow()
+    form = PeriodForm(request.args)
+    form.validate()
+    until = form.until.data if form.until.data and not form.until.errors else now.date()
+    since = form.since.data if form.since.data and not form.since.errors else until - timedelta(days=365)
+    if since > until:
+        since, until = until, since
+    form.since.data, form.until.data = since, until
+    figures = dashboard_service.build([p.id for p in programmes], since, until, now)
+    first = {d.key: figures.maturity_first.get(d.key) for d in maturity.DIMENSIONS}
+    latest = {d.key: figures.maturity_latest.get(d.key) for d in maturity.DIMENSIONS}
+    svg = {
+        "months": charts.bar_chart_svg([m for m, _, _ in figures.months],
+                                       [(_("held"), [h for _, h, _ in figures.months]),
+                                        (_("planned"), [p for _, _, p in figures.months])],
+                                       title=_("Group sessions per month")),
+        "maturity": charts.maturity_chart_svg([(_("first self-assessment"), first),
+                                               (_("latest self-assessment"), latest)],
+                                              title=_("Maturity of the mentee companies (mean per area)")),
+        "scores": charts.bar_chart_svg([b for b, _ in figures.score_bins], [(_("mentee companies"),
+                                        [n for _, n in figures.score_bins])], title=_("Match scores")),
+        "attendance": charts.bar_chart_svg([g for g, _ in figures.attendance_by_group],
+                                           [(_("attendance in %"), [r for _, r in figures.attendance_by_group])],
+                                           title=_("Attendance per group"), horizontal=True,
+                                           value_range=(0, 100),
+                                           height=max(240, 60 + 28 * len(figures.attendance_by_group))),
+    }
+    return render_template("coordinator/dashboard.html", programmes=programmes, programme_id=programme_id,
+                           figures=figures, form=form,
+                           # As images (data: URIs): an SVG's own styles apply there, and no script can run.
+                           svg={k: "data:image/svg+xml;base64," + base64.b64encode(v).decode() for k, v in svg.items()},
+                           first=first, latest=latest, dimensions=maturity.DIMENSIONS,
+                           status_labels=STATUS_LABELS)

@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("coordinator.groups", "GET"): (R, 403, 403, 403, 200, 200, 403),
     ("groups.mine", "GET"): (R, 403, 403, 403, 403, 403, 200),
     ("admin.audit_log", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("coordinator.dashboard", "GET"): (R, 403, 403, 403, 200, 200, 403),
     ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("hr.invite_colleague", "POST"): (R, R, R, 403, 403, 403, 403),
 }
