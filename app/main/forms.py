@@ -18,5 +18,10 @@ class ChangePasswordForm(TandemForm):
     submit = SubmitField(_l("Change password"))
 
 
+class DataExportForm(TandemForm):
+    password = PasswordField(_l("Your password, to confirm it is you"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Download my data"))
+
+
 class LogoutEverywhereForm(TandemForm):
     submit = SubmitField(_l("Log out on all devices"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import text
@@ -11,10 +11,11 @@ from sqlalchemy import text
 from app.auth.views import start_page_url
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
-from app.main.forms import ChangePasswordForm, LanguageForm, LogoutEverywhereForm
+from app.main.forms import ChangePasswordForm, DataExportForm, LanguageForm, LogoutEverywhereForm
 from app.models import utcnow
 from app.security import login_required, public, safe_next
 from app.services import accounts
+from app.services import personal_data as personal_data_service
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -81,6 +82,24 @@ def account():
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("main.account"))
     return render_template("account/account.html", form=form, logout_form=LogoutEverywhereForm())
+
+
+@bp.route("/account/data", methods=["GET", "POST"])
+@login_required
+def personal_data():
+    """Art. 15/20 GDPR: download everything Tandem holds about you (and your company) as JSON and HTML."""
+    form = DataExportForm()
+    if form.validate_on_submit():
+        try:
+            body = personal_data_service.export(current_user, form.password.data, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            return Response(body, mimetype="application/zip",
+                            headers={"Content-Disposition": 'attachment; filename="tandem-meine-daten.zip"'})
+    return render_template("account/data.html", form=form)
 
 
 @bp.post("/account/logout-everywhere")

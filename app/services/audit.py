@@ -23,6 +23,7 @@ ACTIONS = {
     "export_companies": _l("Companies exported"),
     "export_round": _l("Round exported"),
     "export_audit": _l("Audit log exported"),
+    "export_personal_data": _l("Own data downloaded"),
 }
 
 

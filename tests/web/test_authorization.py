@@ -109,6 +109,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("groups.mine", "GET"): (R, 403, 403, 403, 403, 403, 200),
     ("admin.audit_log", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("coordinator.dashboard", "GET"): (R, 403, 403, 403, 200, 200, 403),
+    ("main.personal_data", "GET"): (R, 200, 200, 200, 200, 200, 200),
+    ("main.personal_data", "POST"): (R, 200, 200, 200, 200, 200, 200),
     ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("hr.invite_colleague", "POST"): (R, R, R, 403, 403, 403, 403),
 }

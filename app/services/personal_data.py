@@ -1,0 +1,109 @@
+"""Art. 15/20 GDPR: everything Tandem holds about a person and their company, as JSON and as readable HTML."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    Consent,
+    Feedback,
+    GroupMember,
+    Measure,
+    MentoringGroup,
+    Role,
+    SessionRecord,
+    User,
+)
+from app.services import audit
+from app.services.errors import ServiceError
+from app.services.passwords import verify_password
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _row(obj, *fields: str) -> dict:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def collect(user: User) -> dict:
+    """The person's account, and for HR leads and colleagues their company's profile, applications,
+    self-assessments, consents, groups, sessions' shared minutes and measures. Confidential supervisor notes are
+    not data about the person who asks, and stay out."""
+    data: dict = {"account": _row(user, "email", "full_name", "role", "locale", "is_active", "created_at",
+                                  "last_login_at"),
+                  "feedback_given": [_row(f, "meeting_id", "rating", "comment", "created_at") for f in
+                                     db.session.scalars(select(Feedback).where(Feedback.user_id == user.id))],
+                  "audit_log": [_row(e, "created_at", "action", "object_type", "object_id") for e in
+                                db.session.scalars(select(AuditEvent).where(or_(
+                                    AuditEvent.actor_id == user.id,
+                                    (AuditEvent.object_type == "User") & (AuditEvent.object_id == user.id)))
+                                    .order_by(AuditEvent.id))]}
+    company = user.company if user.role in (Role.HR_LEAD, Role.COLLEAGUE) else None
+    if company is None:
+        return data
+    data["company"] = _row(company, "name", "sector", "headcount_band", "municipality", "has_works_council",
+                           "has_shift_work", "has_charta", "has_audit", "has_pflege_guide", "has_pflegekoffer",
+                           "caregiver_estimate", "created_at")
+    data["consents"] = [_row(c, "purpose", "text_version", "given_at", "withdrawn_at") for c in
+                        db.session.scalars(select(Consent).where(Consent.company_id == company.id))]
+    data["assessments"] = [{**_row(a, "phase", "overall", "level", "created_at"), "scores": a.scores,
+                            "comments": a.comments} for a in company.assessments]
+    data["applications"] = []
+    application_ids = []
+    for application in company.applications:
+        application_ids.append(application.id)
+        data["applications"].append({
+            **_row(application, "role", "status", "cycle_min_months", "cycle_max_months", "meeting_modes",
+                   "weekdays", "times_of_day", "max_travel_km", "mentee_capacity", "questions", "submitted_at",
+                   "decided_at", "decision_reason"),
+            "programme": application.programme.name,
+            "topics": [_row(t, "kind", "topic", "priority") for t in application.topics],
+            "exclusions": [e.name for e in application.exclusions]})
+    groups = []
+    for member in db.session.scalars(select(GroupMember).where(GroupMember.application_id.in_(application_ids or [0]))):
+        group: MentoringGroup = member.group
+        sessions = []
+        for meeting in group.meetings:
+            record = db.session.get(SessionRecord, meeting.id)
+            sessions.append({**_row(meeting, "number", "starts_at", "ends_at", "status", "place", "cancel_reason"),
+                             "minutes": record.minutes if record else None,
+                             "amendments": [a.body for a in record.amendments] if record else []})
+        groups.append({"mentor": group.mentor.application.company.name if group.mentor else None,
+                       "starts_on": _plain(group.starts_on), "ends_on": _plain(group.ends_on),
+                       "role": member.role, "answer": member.response, "decline_reason": member.decline_reason,
+                       "score": member.score, "sessions": sessions,
+                       "measures": [_row(m, "title", "owner", "due_on", "status", "comment") for m in
+                                    db.session.scalars(select(Measure).where(Measure.group_id == group.id,
+                                                                             Measure.application_id == member.application_id))]})
+    data["groups"] = groups
+    return data
+
+
+def export(user: User, password: str, *, now: datetime) -> bytes:
+    """A ZIP with data.json and data.html, after the person re-entered their password; the export is logged."""
+    matches, _ = verify_password(user.password_hash, password or "")
+    if not matches:
+        raise ServiceError(_l("The password is not correct."), "password")
+    data = collect(user)
+    audit.record("export_personal_data", user, now, user)
+    db.session.flush()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        archive.writestr("data.html", render_template("account/data_export.html", data=data, user=user, now=now))
+    return buffer.getvalue()
+
+
+
