@@ -5,7 +5,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, SubmitField
+from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # NUL and other C0 control characters (tab, newline and carriage return are fine in text areas), and U+FFFD, which
@@ -34,3 +35,10 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class EraseForm(TandemForm):
+    """Erasing cannot be undone: the name is typed again to confirm."""
+
+    confirm = StringField(_l("Type the name to confirm"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Erase for good"))

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Programme, Role, User, utcnow
 from app.security import role_required
-from app.services import accounts, audit, mail
+from app.services import accounts, audit, erasure, mail
 from app.services.errors import ServiceError
 from app.templating import role_label
 from app.views_common import apply_service_error
@@ -75,6 +75,25 @@ def deactivate(user_id: int):
         else:
             db.session.commit()
             flash(_("%(email)s has been deactivated and logged out everywhere.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/erase")
+@role_required(Role.ADMIN)
+def erase(user_id: int):
+    """Art. 17: erase a person (their e-mail address is typed again to confirm)."""
+    user = get_user_or_404(user_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit() and request.form.get("confirm", "").strip().lower() == user.email:
+        try:
+            erasure.erase_person(user, actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The person has been erased."), "success")
+    else:
+        flash(_("To erase, type the person's e-mail address exactly."), "danger")
     return redirect(url_for("admin.users"))
 
 

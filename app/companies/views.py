@@ -1,13 +1,17 @@
 """A company's profile page and assessment charts, for its HR lead, its programmes' coordinators and admins."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import charts, maturity, taxonomy
 from app.access import get_assessment_or_404, get_company_or_404
-from app.models import Role
+from app.extensions import db
+from app.forms import EraseForm
+from app.models import Role, utcnow
 from app.security import role_required
+from app.services import erasure
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
@@ -16,7 +20,8 @@ bp = Blueprint("companies", __name__, url_prefix="/companies")
 @role_required(Role.HR_LEAD, Role.COORDINATOR, Role.ADMIN)
 def detail(company_id: int):
     company = get_company_or_404(company_id, for_user=current_user)
-    return render_template("companies/detail.html", company=company, taxonomy=taxonomy)
+    return render_template("companies/detail.html", company=company, taxonomy=taxonomy, erase_form=EraseForm(),
+                           may_erase=erasure.may_erase(current_user, company))
 
 
 @bp.get("/assessments/<int:assessment_id>/chart.svg")
@@ -33,3 +38,21 @@ def assessment_chart(assessment_id: int):
     # The chart is an image: its own styles only, nothing else may load or run.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@bp.post("/<int:company_id>/erase")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def erase(company_id: int):
+    """Art. 17: erase the company and everyone of it (the coordinators of its programmes, or an admin)."""
+    company = get_company_or_404(company_id, for_user=current_user)
+    form = EraseForm()
+    if not erasure.may_erase(current_user, company):
+        abort(403)
+    if form.validate_on_submit() and form.confirm.data.strip() == company.name:
+        erasure.erase_company(company, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("The company and its people have been erased. Only anonymous figures remain."), "success")
+        return redirect(url_for("coordinator.start") if current_user.role == Role.COORDINATOR
+                        else url_for("admin.users"))
+    flash(_("To erase, type the company's name exactly."), "danger")
+    return redirect(url_for("companies.detail", company_id=company.id))

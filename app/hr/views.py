@@ -22,7 +22,7 @@ from app.hr.forms import (
 )
 from app.models import Application, Programme, Role, utcnow
 from app.security import role_required
-from app.services import accounts, companies, mail, rounds
+from app.services import accounts, companies, erasure, mail, rounds
 from app.services.errors import ServiceError
 from app.templating import role_label
 from app.views_common import apply_service_error
@@ -91,9 +91,13 @@ def consent():
 @role_required(Role.HR_LEAD)
 def withdraw_consent():
     if WithdrawConsentForm().validate_on_submit():
-        companies.withdraw_consent(_company(), actor=current_user, now=utcnow())
+        now = utcnow()
+        # Withdrawing consent stops processing and starts erasure: the coordinators are asked to erase.
+        mails = erasure.request_leave(_company(), actor=current_user, now=now)
         db.session.commit()
-        flash(_("Your consent has been withdrawn. Your applications have been withdrawn too."), "info")
+        mail.deliver_due(now, ids=[m.id for m in mails])
+        flash(_("Your consent has been withdrawn and your applications with it. The programme coordination "
+                "has been asked to erase your company's data."), "info")
     return redirect(url_for("hr.start"))
 
 

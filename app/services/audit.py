@@ -24,6 +24,9 @@ ACTIONS = {
     "export_round": _l("Round exported"),
     "export_audit": _l("Audit log exported"),
     "export_personal_data": _l("Own data downloaded"),
+    "erase_person": _l("Person erased"),
+    "erase_company": _l("Company erased"),
+    "leave_requested": _l("Company asked to leave"),
 }
 
 
@@ -36,6 +39,8 @@ def record(action: str, actor: User | None, now: datetime, obj=None, **details) 
 
 @event.listens_for(Session, "before_flush")
 def _append_only(session, flush_context, instances) -> None:
+    if session.info.get("audit_redaction"):  # erasure (Art. 17) redacts names in entries; nothing else may
+        return
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("the audit log is append-only")

@@ -110,6 +110,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("admin.audit_log", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("coordinator.dashboard", "GET"): (R, 403, 403, 403, 200, 200, 403),
     ("main.personal_data", "GET"): (R, 200, 200, 200, 200, 200, 200),
+    ("companies.erase", "POST"): (R, 403, 403, 403, R, R, 403),
+    ("admin.erase", "POST"): (R, 403, 403, 403, 403, R, 403),
     ("main.personal_data", "POST"): (R, 200, 200, 200, 200, 200, 200),
     ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("hr.invite_colleague", "POST"): (R, R, R, 403, 403, 403, 403),

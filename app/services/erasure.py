@@ -1,0 +1,167 @@
+"""Art. 17 GDPR: erasing a person or a whole company. Personal data are deleted or overwritten, texts that name
+them are redacted, and what the funder report counts stays only as anonymous figures (role, status, size band,
+sector, group membership, attendance counts, scores)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import (
+    Amendment,
+    Application,
+    Attendance,
+    AuditEvent,
+    ChangeProposal,
+    Company,
+    ConfidentialNote,
+    Consent,
+    Exclusion,
+    Feedback,
+    GroupMember,
+    ImportBatch,
+    MaturityAnswer,
+    Measure,
+    OneTimeToken,
+    OutboundEmail,
+    Role,
+    RoundEvent,
+    RoundRun,
+    SessionRecord,
+    User,
+)
+from app.services import audit
+from app.services.errors import ServiceError
+
+ERASED = "[gelöscht]"
+# Every text that may name a person or a company, and JSON that may hold names.
+TEXT_COLUMNS = ((SessionRecord, "minutes"), (SessionRecord, "questions"), (ConfidentialNote, "body"),
+                (Amendment, "body"), (Measure, "title"), (Measure, "owner"), (Measure, "comment"),
+                (GroupMember, "decline_reason"), (Feedback, "comment"), (Application, "questions"),
+                (Application, "decision_reason"), (Attendance, "person"), (Exclusion, "name"),
+                (OutboundEmail, "subject"), (OutboundEmail, "body_text"), (OutboundEmail, "calendar"))
+JSON_COLUMNS = ((RoundEvent, "details"), (RoundRun, "instance"), (RoundRun, "result"), (ChangeProposal, "changes"),
+                (ImportBatch, "rows"))
+
+
+def _pattern(needles: list[str]) -> re.Pattern | None:
+    needles = sorted({n.strip() for n in needles if n and len(n.strip()) >= 3}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE) if needles else None
+
+
+def _scrub(value, pattern: re.Pattern):
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_scrub(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, pattern) for k, v in value.items()}
+    return value
+
+
+def redact(needles: list[str]) -> int:
+    """Replace every mention of the needles (names, e-mail addresses) in free texts and stored JSON."""
+    pattern = _pattern(needles)
+    if pattern is None:
+        return 0
+    changed = 0
+    for model, column in TEXT_COLUMNS:
+        attribute = getattr(model, column)
+        for row in db.session.scalars(select(model).where(attribute.is_not(None))):
+            text = getattr(row, column)
+            if pattern.search(text):
+                setattr(row, column, pattern.sub(ERASED, text))
+                changed += 1
+    for model, column in JSON_COLUMNS:
+        for row in db.session.scalars(select(model)):
+            value = getattr(row, column)
+            scrubbed = _scrub(value, pattern)
+            if scrubbed != value:
+                setattr(row, column, scrubbed)
+                changed += 1
+    # The audit log is append-only for everything but erasure: names in its details are redacted too.
+    db.session.info["audit_redaction"] = True
+    for entry in db.session.scalars(select(AuditEvent)):
+        scrubbed = _scrub(entry.details, pattern)
+        if scrubbed != entry.details:
+            entry.details = scrubbed
+            changed += 1
+    db.session.flush()
+    db.session.info.pop("audit_redaction", None)
+    return changed
+
+
+def erase_person(user: User, *, actor: User, now: datetime) -> None:
+    """Delete a person's data: the account stays as an empty, locked shell so that counts and references hold."""
+    if user.id == actor.id:
+        raise ServiceError(_l("You cannot erase your own account here. Ask another administrator."))
+    needles = [user.full_name, user.email]
+    db.session.execute(delete(OneTimeToken).where(OneTimeToken.email == user.email))
+    db.session.execute(delete(OutboundEmail).where(OutboundEmail.recipient == user.email))
+    for feedback in db.session.scalars(select(Feedback).where(Feedback.user_id == user.id)):
+        feedback.user_id, feedback.comment = None, None
+    for consent in db.session.scalars(select(Consent).where(Consent.user_id == user.id)):
+        consent.user_id = None
+    user.email = f"erased-{user.id}@erased.invalid"
+    user.full_name = ERASED
+    user.password_hash = "!"  # noqa: S105 - no password matches it
+    user.is_active, user.deactivated_at, user.locale = False, now, None
+    user.session_version += 1
+    user.last_login_at = user.locked_until = user.calendar_token_hash = None
+    user.company_id = None
+    db.session.flush()
+    redact(needles)
+    audit.record("erase_person", actor, now, user)
+
+
+def erase_company(company: Company, *, actor: User, now: datetime) -> None:
+    """Erase a company and everyone of it; its applications, assessments' scores and group places stay as
+    anonymous figures."""
+    needles = [company.name]
+    for user in db.session.scalars(select(User).where(User.company_id == company.id)).all():
+        erase_person(user, actor=actor, now=now)
+    for consent in db.session.scalars(select(Consent).where(Consent.company_id == company.id,
+                                                             Consent.withdrawn_at.is_(None))):
+        consent.withdrawn_at = now
+    for application in company.applications:
+        application.questions = application.decision_reason = None
+        application.exclusions.clear()
+        db.session.execute(delete(ChangeProposal).where(ChangeProposal.application_id == application.id))
+    for assessment in company.assessments:
+        db.session.execute(
+            MaturityAnswer.__table__.update().where(MaturityAnswer.assessment_id == assessment.id).values(comment=None))
+    company.name = f"{ERASED} #{company.id}"
+    company.municipality = company.municipality_geonameid = company.latitude = company.longitude = None
+    company.caregiver_estimate = None
+    company.updated_at = now
+    db.session.flush()
+    redact(needles)
+    audit.record("erase_company", actor, now, company)
+
+
+def may_erase(user: User, company: Company) -> bool:
+    from app.access import coordinated_programme_ids
+
+    if user.role == Role.ADMIN:
+        return True
+    programmes = coordinated_programme_ids(user) if user.role == Role.COORDINATOR else set()
+    return any(a.programme_id in programmes for a in company.applications)
+
+
+def request_leave(company: Company, *, actor: User, now: datetime) -> list:
+    """An HR lead's wish to leave (or a withdrawn consent): processing stops at once, and the coordinators of the
+    company's programmes are asked by mail to erase it. Flushes; returns the queued mails."""
+    from flask import url_for
+
+    from app.services import companies, mail
+
+    companies.withdraw_consent(company, actor=actor, now=now)
+    audit.record("leave_requested", actor, now, company)
+    link = url_for("companies.detail", company_id=company.id, _external=True)
+    coordinators = {c for a in company.applications for c in a.programme.coordinators
+                    if c.is_active and c.role == Role.COORDINATOR}
+    return [mail.queue_mail(c.email, "leave_requested", locale=c.locale, now=now, user=c, company=company,
+                            link=link) for c in sorted(coordinators, key=lambda c: c.id)]
