@@ -7,7 +7,7 @@ takes the lead when the first dies.
 
 The jobs are few and fixed, and act on state kept in Tandem's own tables (APScheduler keeps no job store here):
 queue due reminders and send the mail outbox (every tick), nudge supervisors whose session has no notes a day
-after it ended, ask for feedback and re-assessments, and purge used and expired tokens (hourly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
+after it ended, ask for feedback and re-assessments, and purge used and expired tokens (hourly), the retention period (nightly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
 was busy runs once when it can, not once per missed tick.
 """
 from __future__ import annotations
@@ -135,6 +135,18 @@ def ask_companies(app: Flask) -> None:
             db.session.remove()
 
 
+def apply_retention(app: Flask) -> None:
+    from app.services import erasure, mail
+
+    with app.app_context():
+        try:
+            warned, _ = erasure.apply_retention(utcnow())
+            if warned:
+                mail.deliver_due(utcnow())
+        finally:
+            db.session.remove()
+
+
 def purge_tokens(app: Flask) -> None:
     from app.services import tokens
 
@@ -164,6 +176,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
                       next_run_time=utcnow())
     scheduler.add_job(ask_companies, "interval", hours=1, args=[app], id="ask_companies", next_run_time=utcnow())
     scheduler.add_job(purge_tokens, "interval", hours=1, args=[app], id="purge_tokens")
+    scheduler.add_job(apply_retention, "cron", hour=3, args=[app], id="apply_retention")
     scheduler.add_job(weekly_digest, "cron", day_of_week="mon", hour=7, args=[app], id="weekly_digest")
     return scheduler
 

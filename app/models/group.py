@@ -41,6 +41,8 @@ class MentoringGroup(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=GroupStatus.ACTIVE)
     # As the group agreed: may the companies see each other's measures?
     shares_measures: Mapped[bool] = mapped_column(default=True, server_default="1")
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    retention_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     programme: Mapped[Programme] = relationship()

@@ -37,6 +37,8 @@ class Programme(db.Model):
     meeting_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
     travel_buffer_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
     reminder_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [7, 1], server_default="[7, 1]")
+    # After a group's cycle has ended this long, its confidential notes and attendance details are deleted.
+    retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     coordinators: Mapped[list[User]] = relationship(

@@ -27,6 +27,7 @@ ACTIONS = {
     "erase_person": _l("Person erased"),
     "erase_company": _l("Company erased"),
     "leave_requested": _l("Company asked to leave"),
+    "retention_applied": _l("Retention period applied"),
 }
 
 

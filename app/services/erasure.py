@@ -4,8 +4,9 @@ sector, group membership, attendance counts, scores)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
@@ -165,3 +166,43 @@ def request_leave(company: Company, *, actor: User, now: datetime) -> list:
                     if c.is_active and c.role == Role.COORDINATOR}
     return [mail.queue_mail(c.email, "leave_requested", locale=c.locale, now=now, user=c, company=company,
                             link=link) for c in sorted(coordinators, key=lambda c: c.id)]
+
+
+RETENTION_WARNING = timedelta(days=30)
+
+
+def retention_due(group) -> date:
+    return group.ends_on + relativedelta(months=group.programme.retention_months)
+
+
+def apply_retention(now: datetime) -> tuple[int, int]:
+    """Delete confidential notes and attendance details (names) of groups whose cycle ended longer ago than the
+    programme's retention period; warn the coordinators 30 days before. Counts stay (who came is kept per company,
+    without names). Commits. Returns (groups warned, groups purged)."""
+    from flask import current_app
+
+    from app.models import ConfidentialNote, Meeting, MentoringGroup
+    from app.services import mail
+
+    warned = purged = 0
+    today = now.date()
+    for group in db.session.scalars(select(MentoringGroup).where(MentoringGroup.retention_done_at.is_(None))):
+        due = retention_due(group)
+        if today >= due:
+            meeting_ids = [m.id for m in db.session.scalars(select(Meeting).where(Meeting.group_id == group.id))]
+            db.session.execute(delete(ConfidentialNote).where(ConfidentialNote.meeting_id.in_(meeting_ids or [0])))
+            for row in db.session.scalars(select(Attendance).where(Attendance.meeting_id.in_(meeting_ids or [0]))):
+                row.person = ERASED
+            group.retention_done_at = now
+            audit.record("retention_applied", None, now, group, notes_and_attendance=len(meeting_ids))
+            purged += 1
+        elif today >= due - RETENTION_WARNING and group.retention_warned_at is None:
+            group.retention_warned_at = now
+            link = current_app.config["BASE_URL"].rstrip("/") + f"/groups/{group.id}"
+            for coordinator in group.programme.coordinators:
+                if coordinator.is_active and coordinator.role == Role.COORDINATOR:
+                    mail.queue_mail(coordinator.email, "retention_warning", locale=coordinator.locale, now=now,
+                                    user=coordinator, group=group, due=due, link=link)
+            warned += 1
+    db.session.commit()
+    return warned, purged

@@ -82,3 +82,35 @@ def test_an_admin_erases_a_person(app, demo_world):
         assert db.session.get(User, user_id).is_active is False
         db.session.execute(text("SELECT 1"))
     assert erasure.ERASED.lower() in dump
+
+
+def test_retention_warns_thirty_days_ahead_then_deletes_notes_and_names_but_keeps_counts(app, demo_world, mailbox):
+    from datetime import UTC, datetime, time, timedelta
+
+    from app.models import Attendance, ConfidentialNote, MatchingRound
+
+    with app.app_context():
+        group = db.session.get(MatchingRound, demo_world["published"]).groups[0]
+        due = erasure.retention_due(group)
+        meeting_ids = [m.id for m in group.meetings]
+        notes = db.session.scalar(select(func.count()).select_from(ConfidentialNote).where(
+            ConfidentialNote.meeting_id.in_(meeting_ids)))
+        present = db.session.scalar(select(func.count()).select_from(Attendance).where(
+            Attendance.meeting_id.in_(meeting_ids)))
+        assert notes and present
+        at = lambda day: datetime.combine(day, time(3), UTC)  # noqa: E731
+        assert erasure.apply_retention(at(due - timedelta(days=31))) == (0, 0)
+        from app.models import MentoringGroup
+
+        same = sum(1 for g in db.session.scalars(select(MentoringGroup)) if erasure.retention_due(g) == due)
+        assert erasure.apply_retention(at(due - timedelta(days=30))) == (same, 0)  # the demo's groups share dates
+        assert erasure.apply_retention(at(due - timedelta(days=10))) == (0, 0)  # warned once only
+        from app.services import mail
+
+        mail.deliver_due(at(due))
+        assert erasure.apply_retention(at(due))[1] >= 1
+        assert db.session.scalar(select(func.count()).select_from(ConfidentialNote).where(
+            ConfidentialNote.meeting_id.in_(meeting_ids))) == 0
+        rows = db.session.scalars(select(Attendance).where(Attendance.meeting_id.in_(meeting_ids))).all()
+        assert len(rows) == present and {r.person for r in rows} == {erasure.ERASED}
+    assert any("30" in m.subject for m in mailbox.messages("coordinator@example.org"))
