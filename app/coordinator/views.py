@@ -24,6 +24,7 @@ from app.models import Application, ApplicationStatus, GroupStatus, MentoringGro
 from app.security import role_required
 from app.services import audit, companies, company_import, mail, meetings, review, sessions
 from app.services import dashboard as dashboard_service
+from app.services import funder_report as funder_report_service
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -247,3 +248,45 @@ def dashboard(programme_id: int | None = None):
                            svg={k: "data:image/svg+xml;base64," + base64.b64encode(v).decode() for k, v in svg.items()},
                            first=first, latest=latest, dimensions=maturity.DIMENSIONS,
                            status_labels=STATUS_LABELS)
+
+
+def _report_period(now):
+    form = PeriodForm(request.args)
+    form.validate()
+    until = form.until.data if form.until.data and not form.until.errors else now.date()
+    since = form.since.data if form.since.data and not form.since.errors else until.replace(month=1, day=1)
+    if since > until:
+        since, until = until, since
+    form.since.data, form.until.data = since, until
+    return form, since, until
+
+
+@bp.get("/programmes/<int:programme_id>/report")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def funder_report(programme_id: int):
+    """The ESF Plus report for a period, as a printable page with the downloads."""
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    form, since, until = _report_period(utcnow())
+    report = funder_report_service.build(programme_, since, until)
+    return render_template("coordinator/report.html", programme=programme_, report=report, form=form,
+                           tables=funder_report_service.tables(report))
+
+
+@bp.get("/programmes/<int:programme_id>/report.<fmt>")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def funder_report_export(programme_id: int, fmt: str):
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    _, since, until = _report_period(utcnow())
+    report = funder_report_service.build(programme_, since, until)
+    if fmt == "xlsx":
+        body = funder_report_service.to_xlsx(report)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mimetype = funder_report_service.to_csv(report), "text/csv; charset=utf-8"
+    audit.record("export_report", current_user, utcnow(), programme_, format=fmt, since=since.isoformat(),
+                 until=until.isoformat())
+    db.session.commit()
+    filename = f"tandem-esf-bericht-{programme_.id}-{since.isoformat()}-{until.isoformat()}.{fmt}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

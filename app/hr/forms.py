@@ -174,3 +174,32 @@ class ColleagueForm(TandemForm):
         DataRequired(message=_l("Please enter an e-mail address.")), Length(max=254),
         Email(message=_l("Please enter a valid e-mail address."))])
     submit = SubmitField(_l("Invite"))
+
+
+def _labelled(keys) -> list[SelectChoice]:
+    from app.services.funder_report import label
+
+    return [SelectChoice(k, label(k)) for k in keys]
+
+
+class ParticipantForm(TandemForm):
+    """The ESF Plus entry questionnaire of one person (the funder asks exactly these fields)."""
+
+    programme_id = SelectField(_l("Programme"), coerce=int)
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=80)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=80)])
+    postcode = StringField(_l("Postcode of residence"), validators=[DataRequired(), Length(max=10)])
+    sex = SelectField(_l("Sex"))
+    age_band = SelectField(_l("Age"))
+    employment = SelectField(_l("Employment status"))
+    education = SelectField(_l("Highest education"))
+    submit = SubmitField(_l("Add person"))
+
+    def __init__(self, *args, **kwargs):
+        from app.models.participant import AGE_BANDS, EDUCATION, EMPLOYMENT, SEXES
+
+        super().__init__(*args, **kwargs)
+        self.sex.choices = _labelled(SEXES)
+        self.age_band.choices = _labelled(AGE_BANDS)
+        self.employment.choices = _labelled(EMPLOYMENT)
+        self.education.choices = _labelled(EDUCATION)

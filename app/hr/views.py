@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import maturity, taxonomy
@@ -15,14 +16,16 @@ from app.hr.forms import (
     ApplicationForm,
     ColleagueForm,
     ConsentForm,
+    ParticipantForm,
     ProfileForm,
     WithdrawConsentForm,
     assessment_form_class,
     topics_form_class,
 )
-from app.models import Application, Programme, Role, utcnow
+from app.models import Application, Participant, Programme, Role, utcnow
+from app.models.participant import EMPLOYMENT
 from app.security import role_required
-from app.services import accounts, companies, erasure, mail, rounds
+from app.services import accounts, companies, erasure, funder_report, mail, rounds
 from app.services.errors import ServiceError
 from app.templating import role_label
 from app.views_common import apply_service_error
@@ -258,3 +261,46 @@ def assessment_result(assessment_id: int):
     return render_template("hr/assessment_result.html", assessment=assessment_,
                            history=assessment_.company.assessments, dimensions=maturity.DIMENSIONS,
                            levels=maturity.LEVEL_NAMES)
+
+
+@bp.route("/participants", methods=["GET", "POST"])
+@role_required(Role.HR_LEAD)
+def participants():
+    """The persons of the company taking part, with the funder's entry and exit questionnaires."""
+    company = _company()
+    programmes = [a.programme for a in company.applications if a.status == "approved"]
+    form = ParticipantForm()
+    form.programme_id.choices = [(p.id, p.name) for p in programmes]
+    if form.validate_on_submit():
+        programme = next(p for p in programmes if p.id == form.programme_id.data)
+        try:
+            funder_report.record_entry(programme, company, form.data, actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The person has been added."), "success")
+            return redirect(url_for("hr.participants"))
+    people = db.session.scalars(select(Participant).where(Participant.company_id == company.id)
+                                .order_by(Participant.last_name, Participant.first_name)).all()
+    return render_template("hr/participants.html", form=form, people=people, programmes=programmes,
+                           label=funder_report.label, employment=EMPLOYMENT)
+
+
+@bp.post("/participants/<int:participant_id>/exit")
+@role_required(Role.HR_LEAD)
+def participant_exit(participant_id: int):
+    """The exit questionnaire: the person's employment status when they leave the programme."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.company_id != current_user.company_id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            funder_report.record_exit(participant, request.form.get("exit_employment", ""), exited_on=utcnow().date())
+            db.session.commit()
+            flash(_("The exit questionnaire has been saved."), "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+    return redirect(url_for("hr.participants"))

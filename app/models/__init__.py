@@ -32,6 +32,7 @@ from app.models.meeting import (
     SupervisorAbsence,
     SupervisorWindow,
 )
+from app.models.participant import Participant
 from app.models.programme import Programme, programme_coordinator
 from app.models.session_log import (
     Amendment,
@@ -89,6 +90,7 @@ __all__ = [
     "MailStatus",
     "OneTimeToken",
     "OutboundEmail",
+    "Participant",
     "Programme",
     "Role",
     "TokenPurpose",

@@ -28,6 +28,7 @@ ACTIONS = {
     "erase_company": _l("Company erased"),
     "leave_requested": _l("Company asked to leave"),
     "retention_applied": _l("Retention period applied"),
+    "export_report": _l("Funder report exported"),
 }
 
 

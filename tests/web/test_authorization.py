@@ -111,6 +111,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("coordinator.dashboard", "GET"): (R, 403, 403, 403, 200, 200, 403),
     ("main.personal_data", "GET"): (R, 200, 200, 200, 200, 200, 200),
     ("companies.erase", "POST"): (R, 403, 403, 403, R, R, 403),
+    ("coordinator.funder_report", "GET"): (R, 403, 403, 403, 200, 200, 403),
+    ("coordinator.funder_report_export", "GET"): (R, 403, 403, 403, 200, 200, 403),
+    ("hr.participants", "GET"): (R, 200, 200, 403, 403, 403, 403),
+    ("hr.participants", "POST"): (R, 200, 200, 403, 403, 403, 403),
+    ("hr.participant_exit", "POST"): (R, R, 404, 403, 403, 403, 403),
     ("admin.erase", "POST"): (R, 403, 403, 403, 403, R, 403),
     ("main.personal_data", "POST"): (R, 200, 200, 200, 200, 200, 200),
     ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
@@ -214,6 +219,7 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
         Measure,
         Meeting,
         MentoringGroup,
+        Participant,
         RoundRule,
         SupervisorAbsence,
     )
@@ -248,10 +254,14 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
     db.session.flush()
     measure = Measure(group_id=group.id, meeting_id=meeting.id, application_id=mentee_application_id,
                       title="Pflege-Leitfaden erstellen", owner="HR")
-    db.session.add(measure)
+    participant = Participant(programme_id=programme_id, company_id=db.session.get(
+        Application, mentee_application_id).company_id, first_name="Eva", last_name="Muster", postcode="46325",
+        person_key="eva|muster|46325", sex="female", age_band="30_54", employment="employed",
+        education="isced_3_4", entered_on=date(2027, 1, 1))
+    db.session.add_all([measure, participant])
     db.session.commit()
     return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id, "meeting_id": meeting.id,
-            "absence_id": absence.id, "measure_id": measure.id}
+            "absence_id": absence.id, "measure_id": measure.id, "participant_id": participant.id}
 
 
 def url_for_endpoint(app, endpoint: str, args: dict) -> str:
