@@ -11,7 +11,7 @@ import matching
 from app import maturity
 from app.extensions import db
 from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
-from app.services import companies, meetings, rounds, sessions
+from app.services import companies, funder_report, meetings, rounds, sessions
 from app.services.passwords import hash_password
 from matching.jsonio import result_to_json
 
@@ -179,6 +179,27 @@ def _published_round(programme: Programme, coordinator: User, supervisors: list[
                 _record_demo_session(meeting)
         for member in group.mentees:
             _mid_cycle_assessment(member, now)
+        for member in group.members:
+            _entry_questionnaire(programme, member, created + timedelta(days=14))
+
+
+POSTCODES = {"Borken": "46325", "Bocholt": "46395", "Ahaus": "48683", "Velen": "46342", "Südlohn": "46354",
+             "Stadtlohn": "48703", "Gescher": "48712", "Vreden": "48691", "Rhede": "46414", "Gronau": "48599",
+             "Raesfeld": "46348", "Coesfeld": "48653", "Heiden": "46359", "Isselburg": "46419", "Legden": "48739",
+             "Reken": "48734"}
+
+
+def _entry_questionnaire(programme, member, entered) -> None:
+    """The HR lead of each company in a group as a participating person, as the funder counts them."""
+    company = member.application.company
+    lead = company.hr_leads[0]
+    first, _, last = lead.full_name.partition(" ")
+    town = (company.municipality or "").split(" (")[0]
+    sex = "male" if first in {"Markus", "Jens", "Thomas", "Stefan", "Daniel", "Ulrich", "Jörg", "Carsten"} else "female"
+    funder_report.record_entry(programme, company, {
+        "first_name": first, "last_name": last, "postcode": POSTCODES.get(town, "46325"), "sex": sex,
+        "age_band": "30_54", "employment": "employed", "education": "isced_5_8" if company.id % 2 else "isced_3_4",
+        "entered_on": entered.date()}, actor=lead, now=entered)
 
 
 def _mid_cycle_assessment(member, now: datetime) -> None:

@@ -268,8 +268,19 @@ def funder_report(programme_id: int):
     programme_ = get_programme_or_404(programme_id, for_user=current_user)
     form, since, until = _report_period(utcnow())
     report = funder_report_service.build(programme_, since, until)
+    label = funder_report_service.label
+    sexes = ["female", "male", "non_binary", "no_answer"]
+    svg = {
+        "sexes": charts.bar_chart_svg([label(s) for s in sexes], [(_("Persons"), [report.by_sex.get(s, 0)
+                                                                                   for s in sexes])],
+                                      title=_("Participants by sex")),
+        "sizes": charts.bar_chart_svg([label(k) for k in sorted(report.smes_by_size)],
+                                      [(_("SMEs"), [report.smes_by_size[k] for k in sorted(report.smes_by_size)])],
+                                      title=_("Supported SMEs (EECO19) by size")),
+    }
     return render_template("coordinator/report.html", programme=programme_, report=report, form=form,
-                           tables=funder_report_service.tables(report))
+                           tables=funder_report_service.tables(report),
+                           svg={k: "data:image/svg+xml;base64," + base64.b64encode(v).decode() for k, v in svg.items()})
 
 
 @bp.get("/programmes/<int:programme_id>/report.<fmt>")

@@ -169,7 +169,7 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list]]]:
         (str(_l("Participants by education (ISCED) and sex")), header_sex, by_sex(report.by_sex_education,
                                                                                   EDUCATION)),
         (str(_l("Group sessions held (evidence)")),
-         [str(_l("Date")), str(_l("Start")), str(_l("Minutes")), str(_l("Group")), str(_l("Present"))],
+         [str(_l("Date")), str(_l("Starts at")), str(_l("Duration (minutes)")), str(_l("Group")), str(_l("Present"))],
          [[s["date"], s["start"], s["minutes"], s["group"],
            "; ".join(f"{person} ({company})" for person, company in s["attendance"])] for s in report.sessions]),
     ]

@@ -24,3 +24,40 @@ def test_coordinator_opens_the_dashboard_and_filters_a_period(page, backend, dem
     page.locator("form.no-print button[type=submit]").click()
     expect(page.get_by_text("01.01.2001").first).to_be_visible()
     shot(page, "dashboard-empty-period", backend)
+
+
+def test_coordinator_downloads_the_funder_report(page, backend, demo_world):
+    import openpyxl
+
+    log_in(page, "coordinator@example.org", demo.DEMO_PASSWORD)
+    page.goto(f"/coordinator/programmes/{demo_world['programme']}")
+    page.locator(f"a[href$='/programmes/{demo_world['programme']}/report']").click()
+    page.locator("#since").fill("2026-01-01")
+    page.locator("form.no-print button[type=submit]").click()
+    expect(page.get_by_text("ESF-Plus-Bericht").first).to_be_visible()
+    shot(page, "funder-report", backend)
+    with page.expect_download() as download:
+        page.locator("a[href*='/report.xlsx']").click()
+    import io
+
+    book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert book["Bericht"]["B1"].value == "ESA-Mentorship Kreis Borken"
+
+
+def test_hr_lead_downloads_their_data_and_asks_to_leave(page, backend, demo_world, mailbox):
+    import json
+    import zipfile
+
+    log_in(page, "hr6@example.org", demo.DEMO_PASSWORD)
+    page.goto("/account")
+    page.locator("a[href$='/account/data']").click()
+    page.locator("#password").fill(demo.DEMO_PASSWORD)
+    with page.expect_download() as download:
+        page.locator("form[action$='/account/data'] [type=submit]").click()
+    data = json.loads(zipfile.ZipFile(download.value.path()).read("data.json"))
+    assert data["company"]["name"] == "Stadtlohner Kunststofftechnik GmbH"
+    page.goto("/hr/consent")
+    shot(page, "hr-consent-withdraw", backend)
+    page.locator("form[action$='/consent/withdraw'] [type=submit]").click()
+    expect(page.locator(".alert-info")).to_be_visible()
+    assert any("Stadtlohner" in m.subject for m in mailbox.messages("coordinator@example.org"))

@@ -16,13 +16,19 @@ from app.services import funder_report
 from tests.conftest import csrf_token, login
 
 PEOPLE = [  # (company, first, last, postcode, sex, age, employment, education)
-    ("Bäckerei Terhorst", "Claudia", "Terhorst", "46354", "female", "30_54", "employed", "isced_3_4"),
+    ("Bäckerei Terhorst", "Maria", "Kruse", "46354", "female", "30_54", "employed", "isced_3_4"),
     ("Bäckerei Terhorst", "Kim", "Weber", "46354", "non_binary", "under_30", "employed", "isced_5_8"),
     # The same person again (other spacing and case): counted once.
-    ("Bäckerei Terhorst", " claudia ", "TERHORST", "46354", "female", "30_54", "employed", "isced_3_4"),
+    ("Bäckerei Terhorst", " maria ", "KRUSE", "46354", "female", "30_54", "employed", "isced_3_4"),
     ("Elektro Schulze-Hessing", "Jan", "Schulze", "48712", "male", "over_54", "self_employed", "isced_0_2"),
     ("Elektro Schulze-Hessing", "Alex", "Roth", "48712", "no_answer", "no_answer", "no_answer", "no_answer"),
 ]
+
+
+def _baseline(app):
+    """The demo's own persons (its HR leads in groups), before the fixture's are added."""
+    with app.app_context():
+        return funder_report.build(db.session.scalar(select(Programme)), date(2026, 1, 1), utcnow().date())
 
 
 def _add_people(app) -> int:
@@ -40,6 +46,7 @@ def _add_people(app) -> int:
 
 
 def test_report_counts_smes_persons_once_and_sessions(app, demo_world):
+    base = _baseline(app)
     programme_id = _add_people(app)
     with app.app_context():
         programme = db.session.get(Programme, programme_id)
@@ -50,38 +57,45 @@ def test_report_counts_smes_persons_once_and_sessions(app, demo_world):
     bands = Counter(c.band for c in demo.COMPANIES if c.name in in_groups)
     assert {name for name, _, _ in report.smes} == in_groups and len(report.smes) == 9
     assert dict(report.smes_by_size) == dict(bands)
-    assert len(report.persons) == 4
-    assert report.by_sex == Counter({"female": 1, "non_binary": 1, "male": 1, "no_answer": 1})
-    assert report.by_sex_employment[("male", "self_employed")] == 1
+    # Five questionnaires, four persons: the fixture's repeated person counts once.
+    assert len(report.persons) == len(base.persons) + 4
+    assert report.by_sex - base.by_sex == Counter({"female": 1, "non_binary": 1, "male": 1, "no_answer": 1})
+    assert report.by_sex_employment[("male", "self_employed")] == base.by_sex_employment[("male", "self_employed")] + 1
     assert report.by_sex_age[("non_binary", "under_30")] == 1
-    assert report.by_sex_education[("female", "isced_3_4")] == 1
+    assert report.by_sex_education[("female", "isced_3_4")] == base.by_sex_education[("female", "isced_3_4")] + 1
     assert len(report.sessions) == 3 and all(s["attendance"] and s["minutes"] == 120 for s in report.sessions)
-    assert len(before.persons) == 0  # entered in October
+    # The fixture's persons entered on 1 October: a period ending the day before counts none of them.
+    assert len(before.persons) == sum(1 for p in base.persons if p.entered_on <= date(2026, 9, 30))
 
 
 def test_xlsx_and_csv_hold_the_same_figures(app, demo_world):
+    base = _baseline(app)
     programme_id = _add_people(app)
+    sex = {s: base.by_sex.get(s, 0) + 1 for s in ("female", "male", "non_binary", "no_answer")}
+    total = len(base.persons) + 4
     client = app.test_client()
     login(client, "coordinator@example.org", demo.DEMO_PASSWORD)
-    base = f"/coordinator/programmes/{programme_id}/report"
-    page = client.get(f"{base}?since=2026-01-01").get_data(as_text=True)
+    url = f"/coordinator/programmes/{programme_id}/report"
+    page = client.get(f"{url}?since=2026-01-01").get_data(as_text=True)
     assert "ESF-Plus-Bericht" in page and "nicht-binär" in page
-    xlsx = client.get(f"{base}.xlsx?since=2026-01-01")
+    xlsx = client.get(f"{url}.xlsx?since=2026-01-01")
     assert xlsx.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
     assert book["Bericht"]["B1"].value.startswith("ESA-Mentorship")
     sheet = book[next(name for name in book.sheetnames if name.startswith("3 "))]
     rows = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows == {"weiblich": 1, "männlich": 1, "nicht-binär": 1, "keine Angabe": 1, "gesamt": 4}
+    assert rows == {"weiblich": sex["female"], "männlich": sex["male"], "nicht-binär": sex["non_binary"],
+                    "keine Angabe": sex["no_answer"], "gesamt": total}
     employment = book[next(name for name in book.sheetnames if name.startswith("4 "))]
     header = [c.value for c in employment[2]]
     assert header[1:5] == ["weiblich", "männlich", "nicht-binär", "keine Angabe"]
     by_label = {row[0]: row[1:] for row in employment.iter_rows(min_row=3, values_only=True)}
     assert by_label["selbstständig"] == (0, 1, 0, 0, 1)
-    assert by_label["beschäftigt"] == (1, 0, 1, 0, 2)
-    text = client.get(f"{base}.csv?since=2026-01-01").data.decode("utf-8-sig")
+    employed = (base.by_sex_employment[("female", "employed")] + 1, base.by_sex_employment[("male", "employed")], 1, 0)
+    assert by_label["beschäftigt"] == (*employed, sum(employed))
+    text = client.get(f"{url}.csv?since=2026-01-01").data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert ["gesamt", "4"] in lines and ["nicht-binär", "1"] in lines
+    assert ["gesamt", str(total)] in lines and ["nicht-binär", "1"] in lines
 
 
 def test_hr_lead_adds_a_person_with_the_entry_questionnaire(app, demo_world):
