@@ -9,7 +9,7 @@ from app import charts, maturity, taxonomy
 from app.access import get_assessment_or_404, get_company_or_404
 from app.extensions import db
 from app.forms import EraseForm
-from app.models import Role, utcnow
+from app.models import Role, User, utcnow
 from app.security import role_required
 from app.services import erasure
 
@@ -55,4 +55,24 @@ def erase(company_id: int):
         return redirect(url_for("coordinator.start") if current_user.role == Role.COORDINATOR
                         else url_for("admin.users"))
     flash(_("To erase, type the company's name exactly."), "danger")
+    return redirect(url_for("companies.detail", company_id=company.id))
+
+
+@bp.post("/<int:company_id>/people/<int:user_id>/erase")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def erase_person(company_id: int, user_id: int):
+    """Art. 17: erase one person of the company (e.g. an HR lead who left it); the company stays."""
+    company = get_company_or_404(company_id, for_user=current_user)
+    person = db.session.get(User, user_id)
+    if person is None or person.company_id != company.id:
+        abort(404)
+    if not erasure.may_erase(current_user, company):
+        abort(403)
+    form = EraseForm()
+    if form.validate_on_submit() and form.confirm.data.strip().lower() == person.email:
+        erasure.erase_person(person, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("The person has been erased."), "success")
+    else:
+        flash(_("To erase, type the person's e-mail address exactly."), "danger")
     return redirect(url_for("companies.detail", company_id=company.id))

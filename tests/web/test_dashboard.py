@@ -59,3 +59,9 @@ def test_the_page_shows_every_chart_with_its_table_and_filters_the_period(app, d
     assert none.meetings_planned == none.meetings_held == none.measures_agreed == 0
     assert client.get(f"{url}?since=nonsense").status_code == 200
     assert client.get("/coordinator/dashboard").status_code == 200
+    # Exporting a round is an audited action too.
+    assert client.get(f"/coordinator/rounds/{demo_world['draft']}/instance.json").status_code == 200
+    with app.app_context():
+        from app.models import AuditEvent
+
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export_round")) is not None

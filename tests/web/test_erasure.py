@@ -61,6 +61,11 @@ def test_erasing_a_company_leaves_nothing_of_it_but_anonymous_figures(app, demo_
         assert counts_after.groups_active == counts_before.groups_active
         assert db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
             OutboundEmail.recipient == email)) == 0
+    with app.app_context():
+        from app.models import AuditEvent
+
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"leave_requested", "erase_company", "erase_person"} <= actions
     # The erased person can no longer log in.
     fresh = app.test_client()
     response = fresh.post("/login", data={"csrf_token": csrf_token(fresh, "/login"), "email": email,
@@ -113,4 +118,24 @@ def test_retention_warns_thirty_days_ahead_then_deletes_notes_and_names_but_keep
             ConfidentialNote.meeting_id.in_(meeting_ids))) == 0
         rows = db.session.scalars(select(Attendance).where(Attendance.meeting_id.in_(meeting_ids))).all()
         assert len(rows) == present and {r.person for r in rows} == {erasure.ERASED}
+        from app.models import AuditEvent
+
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention_applied")) is not None
     assert any("30" in m.subject for m in mailbox.messages("coordinator@example.org"))
+
+
+def test_a_coordinator_erases_one_person_of_a_company(app, demo_world):
+    coordinator = app.test_client()
+    login(coordinator, "coordinator@example.org", demo.DEMO_PASSWORD)
+    with app.app_context():
+        lead = db.session.scalar(select(User).where(User.email == "hr7@example.org"))
+        company_id, user_id, name = lead.company_id, lead.id, lead.full_name
+    page = f"/companies/{company_id}"
+    coordinator.post(f"{page}/people/{user_id}/erase", data={"csrf_token": csrf_token(coordinator, page),
+                                                             "confirm": "hr7@example.org"})
+    dump = _dump(app)
+    assert "hr7@example.org" not in dump and name.lower() not in dump
+    with app.app_context():
+        from app.models import Company
+
+        assert not db.session.get(Company, company_id).name.startswith(erasure.ERASED)  # the company stays

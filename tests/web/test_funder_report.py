@@ -96,6 +96,12 @@ def test_xlsx_and_csv_hold_the_same_figures(app, demo_world):
     text = client.get(f"{url}.csv?since=2026-01-01").data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert ["gesamt", str(total)] in lines and ["nicht-binär", "1"] in lines
+    with app.app_context():
+        from app.models import AuditEvent
+
+        formats = [e.details["format"] for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "export_report"))]
+        assert sorted(formats) == ["csv", "xlsx"]
 
 
 def test_hr_lead_adds_a_person_with_the_entry_questionnaire(app, demo_world):
