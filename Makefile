@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask
 export FLASK_APP := wsgi.py
 
-.PHONY: install install-test translations translations-update chromium run test bench lint clean
+.PHONY: install install-test translations translations-update chromium run serve test bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -38,6 +38,14 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	$(FLASK) devserver
+
+# Production-like, locally: gunicorn with 3 workers and the scheduler, on the PostgreSQL of 127.0.0.1.
+serve: export DATABASE_URL ?= postgresql+psycopg://root@127.0.0.1:5432/tandem
+serve: install
+	$(FLASK) database create
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) prodserver
 
 test: install-test
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,8 @@ from app.models import utcnow
 demo_cli = AppGroup("demo", help="The demo programme.")
 mail_cli = AppGroup("mail", help="The mail outbox.")
 rounds_cli = AppGroup("rounds", help="Matching rounds.")
+backup_cli = AppGroup("backup", help="Backup and restore (SQLite and PostgreSQL).")
+database_cli = AppGroup("database", help="The database itself.")
 
 
 @demo_cli.command("load")
@@ -57,6 +59,77 @@ def rounds_export(round_id: int) -> None:
     if round_ is None:
         raise click.ClickException(f"no round {round_id}")
     click.echo(json.dumps(instance_to_json(rounds.build_instance(round_)), ensure_ascii=False, indent=2))
+
+
+@database_cli.command("create")
+def database_create() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL when it does not exist yet (SQLite needs nothing)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        click.echo("SQLite: nothing to create.")
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    click.echo(f"database {url.database} {'exists' if exists else 'created'}")
+
+
+@click.command("prodserver")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--workers", default=3, type=int)
+def prodserver(host: str, port: int, workers: int) -> None:
+    """Serve Tandem as in production: gunicorn with several workers, and the scheduler process once beside it."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"])  # noqa: S603
+    gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",  # noqa: S603
+                                 f"{host}:{port}", "--access-logfile", "-", "wsgi:app"])
+    click.echo(f"Tandem runs at http://{host}:{port} with {workers} workers (Ctrl+C to stop)")
+    try:
+        gunicorn.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in (gunicorn, scheduler):
+            child.terminate()
+        for child in (gunicorn, scheduler):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_create(path: str) -> None:
+    """Write every row of every table to PATH (gzipped JSON, portable between SQLite and PostgreSQL)."""
+    from pathlib import Path
+
+    from app.services import backup
+
+    counts = backup.create(Path(path))
+    click.echo(f"{sum(counts.values())} rows of {len(counts)} tables written to {path}")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def backup_restore(path: str) -> None:
+    """Restore PATH into this (empty, migrated) database."""
+    from pathlib import Path
+
+    from app.services import backup
+
+    try:
+        counts = backup.restore(Path(path))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{sum(counts.values())} rows of {len(counts)} tables restored")
 
 
 @mail_cli.command("deliver")
@@ -114,5 +187,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(database_cli)
+    app.cli.add_command(prodserver)
     app.cli.add_command(mail_sink)
     app.cli.add_command(devserver)
