@@ -1,0 +1,92 @@
+"""Two web processes over one database: a login on one is valid on the other, and failed logins count across
+both (the workers keep no state of their own)."""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import PASSWORD, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _serve(app, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "shared-secret-" * 4,
+           "TANDEM_ENV": "development", "FLASK_APP": "wsgi.py"}
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310 - http only
+                return
+        except OSError:  # refused, reset or timed out while the workers boot
+            time.sleep(0.2)
+    raise AssertionError(f"the server on {port} did not start")
+
+
+class Browser:
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  _NoRedirect())
+
+    def get(self, url: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(url, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, base: str, email: str, password: str) -> tuple[int, str]:
+        _, page = self.get(f"{base}/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
+        try:
+            request = urllib.request.Request(f"{base}/login", data=data)  # noqa: S310 - http to loopback
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_a_login_and_the_failed_login_count_hold_across_two_web_processes(app, make):
+    from app.models import Role
+
+    make.user(Role.SUPERVISOR, email="sup@example.org")
+    make.user(Role.SUPERVISOR, email="target@example.org")
+    ports = [free_port(), free_port()]
+    servers = [_serve(app, port) for port in ports]
+    try:
+        for port in ports:
+            _wait(port)
+        a, b = (f"http://127.0.0.1:{port}" for port in ports)
+        browser = Browser()
+        assert browser.login(a, "sup@example.org", PASSWORD)[0] == 302
+        assert browser.get(f"{b}/supervisor/")[0] == 200  # the signed session cookie is valid on the other
+        assert Browser().get(f"{b}/supervisor/")[0] == 302  # and without it, not
+        # Five failed logins, alternating between the two processes, lock the account on both.
+        for attempt in range(5):
+            Browser().login(a if attempt % 2 else b, "target@example.org", "wrong-password-123")
+        status, page = Browser().login(a, "target@example.org", PASSWORD)
+        assert status == 200 and "Zu viele fehlgeschlagene Versuche" in page  # locked, even with the right one
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
