@@ -131,6 +131,9 @@ def test_a_coordinator_erases_one_person_of_a_company(app, demo_world):
         lead = db.session.scalar(select(User).where(User.email == "hr7@example.org"))
         company_id, user_id, name = lead.company_id, lead.id, lead.full_name
     page = f"/companies/{company_id}"
+    body = coordinator.get(page).get_data(as_text=True)
+    title = body[body.index("<title>"):body.index("</title>")]
+    assert "<" not in title[len("<title>"):] and body.count(f"{page}/erase") == 1
     coordinator.post(f"{page}/people/{user_id}/erase", data={"csrf_token": csrf_token(coordinator, page),
                                                              "confirm": "hr7@example.org"})
     dump = _dump(app)
