@@ -16,7 +16,8 @@ def test_coordinator_opens_the_dashboard_and_filters_a_period(page, backend, dem
     page.goto(f"/coordinator/programmes/{demo_world['programme']}")
     page.locator(f"a[href$='/programmes/{demo_world['programme']}/dashboard']").click()
     expect(page.locator(".chart img")).to_have_count(4)
-    page.wait_for_function("Array.from(document.querySelectorAll('.chart img')).every(i => i.complete)")
+    for image in page.locator(".chart img").all():
+        expect(image).to_have_js_property("complete", True)
     assert page.evaluate("Math.min(...Array.from(document.querySelectorAll('.chart img')).map(i => i.naturalWidth))") > 100
     shot(page, "dashboard", backend)
     page.locator("#since").fill("2001-01-01")
