@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from app import devmail
@@ -26,7 +27,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @role_required(Role.ADMIN)
 def users():
-    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    rows = db.session.scalars(select(User).options(selectinload(User.company)).order_by(User.role, User.email)).all()
     return render_template("admin/users.html", users=rows, form=ConfirmForm())
 
 

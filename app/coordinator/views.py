@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import charts, maturity, taxonomy
 from app.access import (
@@ -20,7 +21,16 @@ from app.access import (
 from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, PeriodForm, ProposalForm
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import Application, ApplicationStatus, GroupStatus, MentoringGroup, Programme, Role, utcnow
+from app.models import (
+    Application,
+    ApplicationStatus,
+    GroupMember,
+    GroupStatus,
+    MentoringGroup,
+    Programme,
+    Role,
+    utcnow,
+)
 from app.security import role_required
 from app.services import audit, companies, company_import, mail, meetings, review, sessions
 from app.services import dashboard as dashboard_service
@@ -196,11 +206,14 @@ def groups(programme_id: int):
     """Every active group of the programme at a glance: sessions, attendance, measures, feedback, missing notes."""
     programme_ = get_programme_or_404(programme_id, for_user=current_user)
     now = utcnow()
-    active = db.session.scalars(select(MentoringGroup).where(MentoringGroup.programme_id == programme_.id,
-                                                             MentoringGroup.status == GroupStatus.ACTIVE)
-                                .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
-    return render_template("coordinator/groups.html", programme=programme_,
-                           rows=[sessions.overview(g, now) for g in active])
+    active = db.session.scalars(
+        select(MentoringGroup).where(MentoringGroup.programme_id == programme_.id,
+                                     MentoringGroup.status == GroupStatus.ACTIVE)
+        .options(selectinload(MentoringGroup.members).selectinload(GroupMember.application)
+                 .selectinload(Application.company),
+                 selectinload(MentoringGroup.meetings), selectinload(MentoringGroup.supervisor))
+        .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
+    return render_template("coordinator/groups.html", programme=programme_, rows=sessions.overviews(active, now))
 
 
 @bp.get("/dashboard")

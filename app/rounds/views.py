@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import taxonomy
@@ -52,6 +53,7 @@ def _values(form: RoundForm) -> rounds.RoundSettings:
 def index(programme_id: int):
     programme = get_programme_or_404(programme_id, for_user=current_user)
     items = db.session.scalars(select(MatchingRound).where(MatchingRound.programme_id == programme.id)
+                               .options(selectinload(MatchingRound.participants), selectinload(MatchingRound.groups))
                                .order_by(MatchingRound.created_at.desc())).all()
     return render_template("rounds/index.html", programme=programme, rounds=items)
 

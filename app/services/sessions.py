@@ -246,28 +246,6 @@ class GroupOverview:
     feedback: FeedbackSummary
 
 
-def overview(group: MentoringGroup, now: datetime) -> GroupOverview:
-    """A group at a glance for the coordinator."""
-    meetings = group.meetings
-    past = [m for m in meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
-    records = {r.meeting_id: r for r in db.session.scalars(select(SessionRecord).where(
-        SessionRecord.meeting_id.in_([m.id for m in meetings] or [0])))}
-    held = [m for m in past if m.id in records and records[m.id].outcome == "held"]
-    companies = sum(1 for m in group.members if m.response != Response.DECLINED)
-    present = [len({a.application_id for a in records[m.id].attendance}) for m in held]
-    rate = round(100 * sum(present) / (companies * len(held))) if held and companies else None
-    measures = db.session.scalars(select(Measure).where(Measure.group_id == group.id)).all()
-    open_ = [x for x in measures if x.status in (MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS)]
-    return GroupOverview(
-        group=group, planned=sum(1 for m in meetings if m.status != MeetingStatus.CANCELLED), held=len(held),
-        cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
-        missing_notes=sum(1 for m in past if m.id not in records and m.ends_at < now - timedelta(hours=24)),
-        attendance_rate=rate, open_measures=len(open_),
-        overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
-        done_measures=sum(1 for x in measures if x.status == MeasureStatus.DONE),
-        feedback=feedback_summary([m.id for m in held]))
-
-
 def ask_for_feedback(now: datetime) -> int:
     """The day after a held and recorded session, ask its companies for feedback (once). Commits per session."""
     ids = db.session.scalars(select(Meeting.id).join(SessionRecord, SessionRecord.meeting_id == Meeting.id).where(
@@ -321,3 +299,43 @@ def ask_for_reassessment(now: datetime) -> int:
                         asked += 1
     db.session.commit()
     return asked
+
+
+def overviews(groups: list[MentoringGroup], now: datetime) -> list[GroupOverview]:
+    """Each group at a glance for the coordinator: sessions held and planned, attendance, measures, feedback and
+    missing notes; a fixed number of queries however many groups."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm import selectinload
+
+    group_ids = [g.id for g in groups]
+    meeting_group = {m.id: m.group_id for g in groups for m in g.meetings}
+    records = {r.meeting_id: r for r in db.session.scalars(
+        select(SessionRecord).options(selectinload(SessionRecord.attendance))
+        .where(SessionRecord.meeting_id.in_(list(meeting_group) or [0])))}
+    measures: dict[int, list[Measure]] = defaultdict(list)
+    for measure in db.session.scalars(select(Measure).where(Measure.group_id.in_(group_ids or [0]))):
+        measures[measure.group_id].append(measure)
+    feedback = {group_id: FeedbackSummary(int(count), round(float(avg), 1) if avg is not None else None)
+                for group_id, count, avg in db.session.execute(
+                    select(Meeting.group_id, func.count(Feedback.id), func.avg(Feedback.rating))
+                    .join(Feedback, Feedback.meeting_id == Meeting.id).join(SessionRecord,
+                                                                            SessionRecord.meeting_id == Meeting.id)
+                    .where(Meeting.group_id.in_(group_ids or [0]), SessionRecord.outcome == "held")
+                    .group_by(Meeting.group_id))}
+    result = []
+    for group in groups:
+        past = [m for m in group.meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
+        held = [m for m in past if m.id in records and records[m.id].outcome == "held"]
+        companies = sum(1 for m in group.members if m.response != Response.DECLINED)
+        present = sum(len({a.application_id for a in records[m.id].attendance}) for m in held)
+        open_ = [x for x in measures[group.id] if x.status in (MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS)]
+        result.append(GroupOverview(
+            group=group, planned=sum(1 for m in group.meetings if m.status != MeetingStatus.CANCELLED),
+            held=len(held), cancelled=sum(1 for m in group.meetings if m.status == MeetingStatus.CANCELLED),
+            missing_notes=sum(1 for m in past if m.id not in records and m.ends_at < now - timedelta(hours=24)),
+            attendance_rate=round(100 * present / (companies * len(held))) if held and companies else None,
+            open_measures=len(open_), overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
+            done_measures=sum(1 for x in measures[group.id] if x.status == MeasureStatus.DONE),
+            feedback=feedback.get(group.id, FeedbackSummary(0, None))))
+    return result
