@@ -131,7 +131,8 @@ def _mismatches(group: GroupToPlan, weekday: int, slot_time: str) -> int:
                if (c.weekdays and weekday not in c.weekdays) or (c.times and slot_time not in c.times))
 
 
-def _inside(windows: tuple[Window, ...], start: datetime, end: datetime) -> bool:
+def inside_windows(windows: tuple[Window, ...], start: datetime, end: datetime) -> bool:
+    """Whether [start, end) lies within one weekly window (on one day)."""
     return any(w.weekday == start.weekday() and w.start <= start.time() and end.time() <= w.end
                and start.date() == end.date() for w in windows)
 
@@ -144,7 +145,7 @@ def candidate_slots(group: GroupToPlan, target: date, supervisor: SupervisorCale
     days = [target + timedelta(days=d) for d in range(-reach, reach + 1)]
     days = [d for d in days if group.starts_on <= d <= group.ends_on and d.weekday() in WORKDAYS]
     in_windows = [(d, key, datetime.combine(d, start)) for d in days for key, start in START_TIMES.items()
-                  if _inside(supervisor.windows, datetime.combine(d, start), datetime.combine(d, start) + duration)]
+                  if inside_windows(supervisor.windows, datetime.combine(d, start), datetime.combine(d, start) + duration)]
     if not in_windows:
         return [], "supervisor_unavailable"
     free = [(d, key, at) for d, key, at in in_windows

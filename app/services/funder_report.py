@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import taxonomy
 from app.extensions import db
@@ -119,22 +120,29 @@ def build(programme: Programme, since: date, until: date) -> Report:
             .order_by(Participant.entered_on, Participant.id)):
         persons.setdefault(participant.person_key, participant)
     people = list(persons.values())
-    sessions = []
     held = db.session.scalars(
         select(Meeting).join(SessionRecord, SessionRecord.meeting_id == Meeting.id)
         .join(MentoringGroup, Meeting.group_id == MentoringGroup.id)
         .where(MentoringGroup.programme_id == programme.id, SessionRecord.outcome == "held",
-               Meeting.starts_at >= start, Meeting.starts_at < end).order_by(Meeting.starts_at)).all()
+               Meeting.starts_at >= start, Meeting.starts_at < end)
+        .options(selectinload(Meeting.group).selectinload(MentoringGroup.members).selectinload(GroupMember.application)
+                 .selectinload(Application.company))
+        .order_by(Meeting.starts_at)).all()
+    present: dict[int, list[tuple[str, str]]] = {}
+    for row in db.session.scalars(select(Attendance).options(selectinload(Attendance.application)
+                                                             .selectinload(Application.company))
+                                  .where(Attendance.meeting_id.in_([m.id for m in held] or [0]))
+                                  .order_by(Attendance.id)):
+        present.setdefault(row.meeting_id, []).append((row.person, row.application.company.name))
+    sessions = []
     for meeting in held:
-        attendance = db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
-                                        .order_by(Attendance.id)).all()
         mentor = meeting.group.mentor
         sessions.append({
             "date": local(meeting.starts_at).strftime("%d.%m.%Y"),
             "start": local(meeting.starts_at).strftime("%H:%M"),
             "minutes": int((meeting.ends_at - meeting.starts_at).total_seconds() // 60),
             "group": mentor.application.company.name if mentor else "",
-            "attendance": [(a.person, a.application.company.name) for a in attendance],
+            "attendance": present.get(meeting.id, []),
         })
     return Report(
         programme=programme, since=since, until=until, smes=smes,

@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import (
+    Application,
+    GroupMember,
     GroupStatus,
     MailStatus,
     MatchingRound,
@@ -188,7 +190,7 @@ def check_slot(meeting: Meeting, starts_local: datetime) -> None:
     supervisor = group.supervisor
     if supervisor is not None:
         own = supervisor_calendar(supervisor, excluding_groups=set())
-        if not booking._inside(own.windows, starts_local, starts_local + duration):
+        if not booking.inside_windows(own.windows, starts_local, starts_local + duration):
             raise ServiceError(_l("The supervisor is not available at this time."), "starts_on")
         if any(lo <= day <= hi for lo, hi in own.absences):
             raise ServiceError(_l("The supervisor is absent on this day."), "starts_on")
@@ -282,15 +284,28 @@ def queue_due_reminders(now: datetime) -> int:
 
 
 def group_link(group_id: int) -> str:
+    """A link for mails sent outside a request (the scheduler): from the configured base address."""
     return current_app.config["BASE_URL"].rstrip("/") + f"/groups/{group_id}"
+
+
+def meeting_link(meeting_id: int) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + f"/meetings/{meeting_id}"
 
 
 def meetings_for(user: User) -> list[Meeting]:
     """Every confirmed or cancelled meeting of the groups a user takes part in (for the calendar feed)."""
     query = select(Meeting).join(MentoringGroup).where(Meeting.status != MeetingStatus.PROPOSED,
                                                        MentoringGroup.status == GroupStatus.ACTIVE)
-    meetings = db.session.scalars(query.order_by(Meeting.starts_at)).all()
-    return [m for m in meetings if user in participants(m.group)]
+    if user.role == Role.SUPERVISOR:
+        query = query.where(MentoringGroup.supervisor_id == user.id)
+    elif user.role in (Role.HR_LEAD, Role.COLLEAGUE) and user.company_id is not None:
+        # Only groups in which the user's company has not declined its place.
+        query = query.where(MentoringGroup.id.in_(
+            select(GroupMember.group_id).join(Application, GroupMember.application_id == Application.id)
+            .where(Application.company_id == user.company_id, GroupMember.response != Response.DECLINED)))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Meeting.starts_at)))
 
 
 def issue_feed_token(user: User) -> str:

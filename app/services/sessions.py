@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.services import audit, mail
 from app.services.errors import ServiceError
-from app.services.meetings import group_link, participants
+from app.services.meetings import meeting_link, participants
 
 EDIT_WINDOW = timedelta(days=14)
 FUNCTIONS = ("hr", "management", "works_council", "staff")
@@ -262,7 +262,7 @@ def ask_for_feedback(now: datetime) -> int:
             db.session.rollback()
             continue
         meeting = db.session.get(Meeting, meeting_id)
-        link = group_link(meeting.group_id).replace(f"/groups/{meeting.group_id}", f"/meetings/{meeting.id}")
+        link = meeting_link(meeting.id)
         for user in participants(meeting.group):
             if user.role == Role.HR_LEAD:
                 mail.queue_mail(user.email, "feedback_request", locale=user.locale, now=now, user=user,
