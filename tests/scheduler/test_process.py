@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import MailStatus, Meeting, OutboundEmail, Reminder, utcnow
@@ -47,6 +47,16 @@ def _make_reminders_due(app) -> set[int]:
     return ids
 
 
+def _unsent(app, due: set[int]) -> int:
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(Reminder).outerjoin(
+                OutboundEmail, OutboundEmail.id == Reminder.email_id).where(
+                Reminder.id.in_(due), OutboundEmail.status.is_(None) | (OutboundEmail.status != MailStatus.SENT)))
+        finally:
+            db.session.remove()
+
+
 def _reminder_mails(mailbox) -> list:
     return [m for m in mailbox.messages() if "Erinnerung" in m.subject]
 
@@ -73,6 +83,9 @@ def test_killed_while_sending_then_restarted_every_reminder_arrives_once(app, de
         second = _start(app, smtp_server)
         try:
             assert _wait(lambda: len({m.message_id for m in _reminder_mails(mailbox)}) >= len(due), 90)
+            # The mail being sent when the first died may still be claimed ("sending"); the second takes it up
+            # again after the claim timeout. Wait until every reminder's mail is recorded as sent.
+            assert _wait(lambda: _unsent(app, due) == 0, 90), "a claimed mail was never taken up again"
             time.sleep(2)  # anything sent twice would arrive now
         finally:
             _stop(second)
