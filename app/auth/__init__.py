@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db, login_manager
-from app.models import Role, User
+from app.extensions import login_manager
+from app.models import Role, User, utcnow
+from app.services import login_sessions
 
 START_PAGES = {
     Role.HR_LEAD: "hr.start",
@@ -25,11 +26,6 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # The id carries the account's session version: raising it ends every session of that account.
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or not user.is_active or user.session_version != int(version):
-            return None
-        return user
+        # The id carries the account's session version (raising it ends every session of that account) and
+        # the secret of this device's login session (logging out ends it).
+        return login_sessions.resolve(user_id, now=utcnow())

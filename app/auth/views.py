@@ -1,7 +1,7 @@
 """Logging in and out, registering a company, resetting a password, accepting an invitation."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -17,7 +17,7 @@ from app.auth.forms import (
 from app.extensions import db
 from app.models import utcnow
 from app.security import public, safe_next
-from app.services import accounts, mail
+from app.services import accounts, login_sessions, mail
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -31,6 +31,9 @@ def start_page_url() -> str:
 def _log_in(user, remember: bool = False) -> None:
     # A fresh session on login: nothing from before (a planted session) survives.
     session.clear()
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
+    login_sessions.start(user, lifetime=lifetime, now=utcnow())
+    db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -60,6 +63,9 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
+    if current_user.is_authenticated:
+        login_sessions.end(current_user, now=utcnow())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")

@@ -107,7 +107,7 @@ def personal_data():
 def logout_everywhere():
     form = LogoutEverywhereForm()
     if form.validate_on_submit():
-        accounts.logout_everywhere(current_user)
+        accounts.logout_everywhere(current_user, now=utcnow())
         db.session.commit()
         flash(_("You have been logged out on all devices."), "info")
     return redirect(url_for("auth.login"))

@@ -46,7 +46,7 @@ from app.models.session_log import (
 )
 from app.models.supervisor import SupervisorProfile
 from app.models.token import OneTimeToken, TokenPurpose
-from app.models.user import Role, User
+from app.models.user import LoginSession, Role, User
 
 __all__ = [
     "Amendment",
@@ -83,6 +83,7 @@ __all__ = [
     "round_supervisor",
     "Exclusion",
     "ImportBatch",
+    "LoginSession",
     "MaturityAnswer",
     "MaturityAssessment",
     "Company",

@@ -50,11 +50,26 @@ class User(UserMixin, db.Model):
         secondary="programme_coordinator", back_populates="coordinators"
     )
 
+    # The secret of the login session this request runs in (set at login and by the user loader).
+    login_secret = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_secret or ''}"
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login on one device. Logging out ends it, so a copy of that device's cookie is worthless afterwards."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # Only a SHA-256 of the secret in the (signed) session cookie is stored.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Company, OneTimeToken, Programme, Role, TokenPurpose, User
-from app.services import audit, tokens
+from app.services import audit, login_sessions, tokens
 from app.services.errors import ServiceError
 from app.services.passwords import hash_password, password_problems, verify_password
 
@@ -244,6 +244,7 @@ def deactivate_user(user: User, *, actor: User, now: datetime) -> None:
     user.is_active = False
     user.deactivated_at = now
     user.session_version += 1
+    login_sessions.end_all(user, now=now)
     audit.record("deactivate_user", actor, now, user, email=user.email, role=user.role)
     db.session.flush()
 
@@ -256,7 +257,8 @@ def reactivate_user(user: User, *, actor: User, now: datetime) -> None:
     db.session.flush()
 
 
-def logout_everywhere(user: User) -> None:
+def logout_everywhere(user: User, *, now: datetime) -> None:
     """End every session of this account, on every device."""
     user.session_version += 1
+    login_sessions.end_all(user, now=now)
     db.session.flush()
