@@ -17,7 +17,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import func, select
 
 from app import taxonomy
@@ -37,6 +36,7 @@ from app.services import gazetteer, mail, tokens
 from app.services.errors import ServiceError
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_XLSX_UNPACKED = 50 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_CELL = 500
 
@@ -128,6 +128,8 @@ def _read_csv(data: bytes) -> list[list[str]]:
             break
         except UnicodeDecodeError:
             continue
+    else:  # bytes that neither UTF-8 nor Windows-1252 can be (cp1252 leaves five undefined)
+        raise ServiceError(_l("This does not look like a CSV file."), field="file")
     if "\x00" in text:
         raise ServiceError(_l("This does not look like a CSV file."), field="file")
     sample = text[:4096]
@@ -143,19 +145,31 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes) -> list[list]:
+    unreadable = ServiceError(_l("The Excel file could not be read. Please save it again as .xlsx."), field="file")
+    # An .xlsx is a ZIP: a few MB can unpack to gigabytes (a "zip bomb"). Refuse before unpacking anything.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise unreadable from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ServiceError(_l("The Excel file is too large once unpacked (over %(mb)d MB). Please split it or "
+                              "save it as CSV.", mb=MAX_XLSX_UNPACKED // 1024 // 1024), field="file")
+    # openpyxl parses untrusted XML (through defusedxml, which refuses entity tricks); a damaged or hostile file
+    # can raise nearly anything from its parsers, and every such file gets the same clear message.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ServiceError(_l("The Excel file could not be read. Please save it again as .xlsx."),
-                           field="file") from exc
+    except Exception as exc:
+        raise unreadable from exc
     try:
-        sheet = workbook.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
+    except Exception as exc:  # no worksheet (IndexError), or a damaged sheet's XML
+        raise unreadable from exc
     finally:
         workbook.close()
 
