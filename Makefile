@@ -20,6 +20,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) install --quiet -e '.[test,bench]'
+	touch $@
+
 install: $(VENV)/.installed translations
 
 install-test: $(VENV)/.installed-test translations chromium
@@ -51,11 +55,14 @@ test: install-test
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: install-test
+# load.py and sqlite_writers.py serve through gunicorn; load.py needs the PostgreSQL of 127.0.0.1.
+bench: install-test $(VENV)/.installed-bench
 	$(PY) bench/matching.py
 	$(PY) bench/booking.py
 	$(PY) bench/company_import.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/load.py
+	$(PY) bench/sqlite_writers.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .
