@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import maturity
@@ -15,7 +16,7 @@ from app.access import get_group_or_404, get_meeting_or_404, may_change_meetings
 from app.extensions import db
 from app.forms import CONTROL_CHARS, ConfirmForm
 from app.meetings.forms import AmendForm, CancelForm, FeedbackForm, MeasureForm, MoveForm
-from app.models import Feedback, Measure, Role, SessionRecord, utcnow
+from app.models import Application, Attendance, Feedback, Measure, Role, SessionRecord, utcnow
 from app.security import login_required, public, role_required
 from app.services import calendar, mail, meetings, sessions
 from app.services.errors import ServiceError
@@ -34,20 +35,24 @@ def _render(meeting, move_form: MoveForm, cancel_form: CancelForm, record_error:
     starts = calendar.local(meeting.starts_at)
     if not move_form.is_submitted():
         move_form.starts_on.data, move_form.starts_at.data = starts.date(), starts.time()
-    record = db.session.get(SessionRecord, meeting.id)
+    record = db.session.get(SessionRecord, meeting.id, options=[
+        selectinload(SessionRecord.attendance).joinedload(Attendance.application).joinedload(Application.company),
+        selectinload(SessionRecord.amendments)])
     recording = sessions.may_record(current_user, meeting)
+    editing = recording and record is not None and sessions.editable(meeting, now)
     note = None
-    if recording and record is not None and sessions.editable(meeting, now):
+    if editing:
         note = sessions.read_confidential(meeting, current_user, now)  # the author's own read is audited too
         db.session.commit()
+    # Asked last and only where the link is shown: may_read_confidential queries the note.
+    may_read_note = record is not None and not editing and sessions.may_read_confidential(current_user, meeting)
     given = db.session.scalar(select(Feedback.id).where(Feedback.meeting_id == meeting.id,
                                                         Feedback.user_id == current_user.id))
     return render_template(
         "meetings/detail.html", meeting=meeting, starts=starts, ends=calendar.local(meeting.ends_at),
         move_form=move_form, cancel_form=cancel_form, may_change=may_change_meetings(meeting.group, current_user),
         record=record, recording=recording, begun=meeting.starts_at <= now, editable=sessions.editable(meeting, now),
-        note=note, may_read_note=(sessions.may_read_confidential(current_user, meeting) and record is not None
-                                  and not (recording and sessions.editable(meeting, now))),
+        note=note, may_read_note=may_read_note,
         measures=[m for m in sessions.visible_measures(current_user, meeting.group) if m.meeting_id == meeting.id],
         minutes=sessions.render_markdown(record.minutes) if record else None, render=sessions.render_markdown,
         record_error=record_error, amend_form=amend_form or AmendForm(formdata=None, prefix="amend"),

@@ -10,14 +10,23 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import taxonomy
 from app.access import get_programme_or_404, get_round_or_404, get_rule_or_404
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import MatchingRound, MeetingStatus, Role, User, utcnow
+from app.models import (
+    Application,
+    GroupMember,
+    MatchingRound,
+    MeetingStatus,
+    MentoringGroup,
+    Role,
+    User,
+    utcnow,
+)
 from app.rounds.forms import WEIGHT_LABELS, MoveForm, RoundForm, RuleForm, SupervisorSwapForm
 from app.security import role_required
 from app.services import audit, calendar, mail, meetings, rounds
@@ -37,6 +46,18 @@ def _round_form(form: RoundForm, programme) -> RoundForm:
         for a in applications]
     form.supervisor_ids.choices = [(u.id, u.full_name) for u in rounds.supervisors_available()]
     return form
+
+
+def _round_for_page(round_id: int) -> MatchingRound:
+    """The round with all that its pages show, in a fixed number of queries (no query per group or company)."""
+    return db.session.scalars(select(MatchingRound).where(MatchingRound.id == round_id).options(
+        selectinload(MatchingRound.participants).joinedload(Application.company),
+        selectinload(MatchingRound.supervisors), selectinload(MatchingRound.rules), selectinload(MatchingRound.runs),
+        selectinload(MatchingRound.events),
+        selectinload(MatchingRound.groups).options(
+            joinedload(MentoringGroup.supervisor), selectinload(MentoringGroup.meetings),
+            selectinload(MentoringGroup.members).joinedload(GroupMember.application).joinedload(Application.company)),
+    ).execution_options(populate_existing=True)).one()
 
 
 def _values(form: RoundForm) -> rounds.RoundSettings:
@@ -122,6 +143,7 @@ def detail(round_id: int):
     now = utcnow()
     rounds.check_stale(round_, now)
     db.session.commit()
+    round_ = _round_for_page(round_id)
     applications = {a.id: a for a in round_.participants}
     applications.update({m.application_id: m.application for g in round_.groups for m in g.members})
     supervisors = {u.id: u for u in round_.supervisors}
@@ -293,6 +315,7 @@ def confirm_meetings(round_id: int):
 def meeting_calendar(round_id: int):
     """A month grid of the round's meetings, for one supervisor or one group (or all)."""
     round_ = get_round_or_404(round_id, for_user=current_user)
+    round_ = _round_for_page(round_id)
     groups = [g for g in round_.groups if g.is_active]
     supervisor_id = request.args.get("supervisor", type=int)
     group_id = request.args.get("group", type=int)

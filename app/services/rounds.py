@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from app import maturity
@@ -463,7 +464,7 @@ def remove_rule(round_: MatchingRound, rule: RoundRule, *, actor: User, now: dat
     _require_editable(round_)
     round_.rules.remove(rule)
     db.session.flush()
-    _event(round_, "unpin", actor, now, kind=rule.kind, mentor=rule.mentor_application_id,
+    _event(round_, "unpin", actor, now, rule=rule.kind, mentor=rule.mentor_application_id,
            mentee=rule.mentee_application_id, supervisor=rule.supervisor_id)
 
 
@@ -626,10 +627,14 @@ def respond(member: GroupMember, *, accept: bool, reason: str, actor: User, now:
 
 
 def memberships(company) -> list[GroupMember]:
-    """The company's places in published mentoring groups, newest first."""
+    """The company's places in published mentoring groups, newest first (with each group's programme and members'
+    companies loaded, for the pages that list them)."""
     return list(db.session.scalars(
         select(GroupMember).join(MentoringGroup).join(Application, GroupMember.application_id == Application.id)
-        .where(Application.company_id == company.id).order_by(MentoringGroup.starts_on.desc(), GroupMember.id)))
+        .where(Application.company_id == company.id).order_by(MentoringGroup.starts_on.desc(), GroupMember.id)
+        .options(selectinload(GroupMember.group).options(
+            joinedload(MentoringGroup.programme),
+            selectinload(MentoringGroup.members).joinedload(GroupMember.application).joinedload(Application.company)))))
 
 
 def freed_participants(round_: MatchingRound) -> list[int]:

@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
     Amendment,
+    Application,
     Attendance,
     ConfidentialNote,
     Feedback,
@@ -60,11 +62,19 @@ def coordinates(user: User, group: MentoringGroup) -> bool:
         programme_coordinator.c.programme_id == group.programme_id)) is not None
 
 
-def may_read_confidential(user: User, meeting: Meeting) -> bool:
-    """Only the note's author (the group's supervisor) and the programme's coordinators."""
-    note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
+def _note(meeting: Meeting) -> ConfidentialNote | None:
+    return db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
+
+
+def _may_read(user: User, meeting: Meeting, note: ConfidentialNote | None) -> bool:
     author_id = note.author_id if note else meeting.group.supervisor_id
     return user.id == author_id or coordinates(user, meeting.group)
+
+
+def may_read_confidential(user: User, meeting: Meeting) -> bool:
+    """Only the note's author (the group's supervisor) and the programme's coordinators. One query for the note
+    (and one for a coordinator's programmes): call it once per request."""
+    return _may_read(user, meeting, _note(meeting))
 
 
 def may_record(user: User, meeting: Meeting) -> bool:
@@ -80,7 +90,8 @@ def own_application_ids(user: User, group: MentoringGroup) -> set[int]:
 def visible_measures(user: User, group: MentoringGroup) -> list[Measure]:
     """An HR lead sees their own company's measures, and the others' where the group agreed to share them."""
     measures = list(db.session.scalars(select(Measure).where(Measure.group_id == group.id)
-                                       .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)))
+                                       .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+                                       .options(joinedload(Measure.application).joinedload(Application.company))))
     if user.role not in (Role.HR_LEAD, Role.COLLEAGUE) or group.shares_measures:
         return measures
     own = own_application_ids(user, group)
@@ -89,9 +100,9 @@ def visible_measures(user: User, group: MentoringGroup) -> list[Measure]:
 
 def read_confidential(meeting: Meeting, reader: User, now: datetime) -> ConfidentialNote | None:
     """The confidential note, for those who may read it; every read is audited. Flushes."""
-    if not may_read_confidential(reader, meeting):
+    note = _note(meeting)
+    if not _may_read(reader, meeting, note):
         raise ServiceError(_l("Only the supervisor and the programme coordination can read this note."))
-    note = db.session.scalar(select(ConfidentialNote).where(ConfidentialNote.meeting_id == meeting.id))
     audit.record("read_confidential_note", reader, now, meeting, found=note is not None)
     db.session.flush()
     return note
@@ -306,13 +317,18 @@ def overviews(groups: list[MentoringGroup], now: datetime) -> list[GroupOverview
     missing notes; a fixed number of queries however many groups."""
     from collections import defaultdict
 
-    from sqlalchemy.orm import selectinload
-
     group_ids = [g.id for g in groups]
-    meeting_group = {m.id: m.group_id for g in groups for m in g.meetings}
-    records = {r.meeting_id: r for r in db.session.scalars(
-        select(SessionRecord).options(selectinload(SessionRecord.attendance))
-        .where(SessionRecord.meeting_id.in_(list(meeting_group) or [0])))}
+    # Plain columns, not objects: a programme has thousands of meetings, records and attendance rows.
+    group_meetings = defaultdict(list)
+    for row in db.session.execute(select(Meeting.id, Meeting.group_id, Meeting.status, Meeting.ends_at)
+                                  .where(Meeting.group_id.in_(group_ids or [0]))):
+        group_meetings[row.group_id].append(row)
+    in_groups = select(Meeting.id).where(Meeting.group_id.in_(group_ids or [0]))
+    outcomes = dict(db.session.execute(select(SessionRecord.meeting_id, SessionRecord.outcome)
+                                       .where(SessionRecord.meeting_id.in_(in_groups))).all())
+    companies_present = dict(db.session.execute(
+        select(Attendance.meeting_id, func.count(func.distinct(Attendance.application_id)))
+        .where(Attendance.meeting_id.in_(in_groups)).group_by(Attendance.meeting_id)).all())
     measures: dict[int, list[Measure]] = defaultdict(list)
     for measure in db.session.scalars(select(Measure).where(Measure.group_id.in_(group_ids or [0]))):
         measures[measure.group_id].append(measure)
@@ -325,15 +341,16 @@ def overviews(groups: list[MentoringGroup], now: datetime) -> list[GroupOverview
                     .group_by(Meeting.group_id))}
     result = []
     for group in groups:
-        past = [m for m in group.meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
-        held = [m for m in past if m.id in records and records[m.id].outcome == "held"]
+        meetings = group_meetings[group.id]
+        past = [m for m in meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
+        held = [m for m in past if outcomes.get(m.id) == "held"]
         companies = sum(1 for m in group.members if m.response != Response.DECLINED)
-        present = sum(len({a.application_id for a in records[m.id].attendance}) for m in held)
+        present = sum(companies_present.get(m.id, 0) for m in held)
         open_ = [x for x in measures[group.id] if x.status in (MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS)]
         result.append(GroupOverview(
-            group=group, planned=sum(1 for m in group.meetings if m.status != MeetingStatus.CANCELLED),
-            held=len(held), cancelled=sum(1 for m in group.meetings if m.status == MeetingStatus.CANCELLED),
-            missing_notes=sum(1 for m in past if m.id not in records and m.ends_at < now - timedelta(hours=24)),
+            group=group, planned=sum(1 for m in meetings if m.status != MeetingStatus.CANCELLED),
+            held=len(held), cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
+            missing_notes=sum(1 for m in past if m.id not in outcomes and m.ends_at < now - timedelta(hours=24)),
             attendance_rate=round(100 * present / (companies * len(held))) if held and companies else None,
             open_measures=len(open_), overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
             done_measures=sum(1 for x in measures[group.id] if x.status == MeasureStatus.DONE),

@@ -7,11 +7,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.meetings.forms import AbsenceForm, AvailabilityForm
 from app.models import (
+    Application,
+    GroupMember,
     GroupStatus,
     MeetingStatus,
     MentoringGroup,
@@ -34,7 +37,10 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 def start():
     groups = db.session.scalars(select(MentoringGroup).where(
         MentoringGroup.supervisor_id == current_user.id, MentoringGroup.status == GroupStatus.ACTIVE)
-        .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
+        .order_by(MentoringGroup.starts_on, MentoringGroup.id)
+        .options(selectinload(MentoringGroup.meetings), joinedload(MentoringGroup.programme),
+                 selectinload(MentoringGroup.members).joinedload(GroupMember.application)
+                 .joinedload(Application.company))).all()
     profile = db.session.get(SupervisorProfile, current_user.id)
     now = utcnow()
     confirmed = [m for g in groups for m in g.meetings if m.status == MeetingStatus.CONFIRMED]
