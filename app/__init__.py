@@ -51,6 +51,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
                       rounds_bp, groups_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(security.set_security_headers)
     register_error_handlers(app)
     register_cli(app)

@@ -18,6 +18,12 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _limit(variable: str, default: str) -> tuple[int, int]:
+    """A throttle setting "REQUESTS/SECONDS", e.g. 30/600."""
+    requests, _, seconds = os.environ.get(variable, default).partition("/")
+    return int(requests), int(seconds)
+
+
 class Config:
     """Settings shared by every environment; values come from the environment where set."""
 
@@ -73,6 +79,16 @@ class Config:
 
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # Throttles per client address or e-mail address, counted in the database across every worker and host:
+    # (requests allowed, per this many seconds). Over the limit the page answers 429.
+    THROTTLE_LOGIN = _limit("TANDEM_THROTTLE_LOGIN", "30/600")
+    THROTTLE_REGISTER = _limit("TANDEM_THROTTLE_REGISTER", "10/3600")
+    THROTTLE_PASSWORD_RESET = _limit("TANDEM_THROTTLE_PASSWORD_RESET", "10/3600")
+    # Reset mails to one address, whoever asks (more requests get the same answer, and no mail).
+    THROTTLE_RESET_MAIL = _limit("TANDEM_THROTTLE_RESET_MAIL", "3/3600")
+    # Behind a reverse proxy: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: Tandem is reached
+    # directly and ignores those headers, which a client could forge).
+    PROXY_HOPS = int(os.environ.get("TANDEM_PROXY_HOPS", "0"))
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
 
@@ -103,6 +119,8 @@ class TestConfig(Config):
     ARGON2_PARALLELISM = 1
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 0
+    # The suite logs in hundreds of times from one address; tests/web/test_throttle.py sets real limits.
+    THROTTLE_LOGIN = THROTTLE_REGISTER = THROTTLE_PASSWORD_RESET = THROTTLE_RESET_MAIL = (1_000_000, 3600)
 
 
 def config_for_environment() -> type[Config]:

@@ -148,12 +148,13 @@ def apply_retention(app: Flask) -> None:
 
 
 def purge_tokens(app: Flask) -> None:
-    from app.services import login_sessions, tokens
+    from app.services import login_sessions, throttle, tokens
 
     with app.app_context():
         try:
             tokens.purge_expired(utcnow())
             login_sessions.purge(utcnow())
+            throttle.purge(utcnow())
             db.session.commit()
         finally:
             db.session.remove()

@@ -1,7 +1,7 @@
 """Logging in and out, registering a company, resetting a password, accepting an invitation."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -19,7 +19,7 @@ from app.models import utcnow
 from app.security import public, safe_next
 from app.services import accounts, login_sessions, mail
 from app.services.errors import ServiceError
-from app.views_common import apply_service_error
+from app.views_common import apply_service_error, over_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -44,6 +44,8 @@ def login():
         return redirect(start_page_url())
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        if over_limit("login", request.remote_addr):
+            abort(429)
         result = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
         db.session.commit()
         if result.user is not None:
@@ -79,6 +81,8 @@ def register():
         return redirect(start_page_url())
     form = RegisterForm()
     if form.validate_on_submit():
+        if over_limit("register", request.remote_addr):
+            abort(429)
         try:
             user = accounts.register_hr_lead(
                 email=form.email.data,
@@ -104,8 +108,13 @@ def register():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        if over_limit("password_reset", request.remote_addr):
+            abort(429)
         now = utcnow()
-        issued = accounts.start_password_reset(form.email.data, now=now)
+        # Past the limit of mails to one address the answer stays the same, only no mail goes out.
+        issued = None
+        if not over_limit("reset_mail", form.email.data.strip().lower()):
+            issued = accounts.start_password_reset(form.email.data, now=now)
         queued = None
         if issued is not None:
             user, raw = issued

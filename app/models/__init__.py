@@ -45,6 +45,7 @@ from app.models.session_log import (
     SessionRecord,
 )
 from app.models.supervisor import SupervisorProfile
+from app.models.throttle import ThrottleCounter
 from app.models.token import OneTimeToken, TokenPurpose
 from app.models.user import LoginSession, Role, User
 
@@ -72,6 +73,7 @@ __all__ = [
     "SchedulerLease",
     "SupervisorAbsence",
     "SupervisorWindow",
+    "ThrottleCounter",
     "Response",
     "RoundEvent",
     "RoundRule",

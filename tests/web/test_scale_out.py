@@ -1,5 +1,5 @@
-"""Two web processes over one database: a login on one is valid on the other, and failed logins count across
-both (the workers keep no state of their own)."""
+"""Two web processes over one database: a login on one is valid on the other, a logout on one ends it on both,
+and failed logins and throttled requests count across both (the workers keep no state of their own)."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -50,11 +50,15 @@ class Browser:
             return error.code, error.read().decode()
 
     def login(self, base: str, email: str, password: str) -> tuple[int, str]:
-        _, page = self.get(f"{base}/login")
+        return self.post(base, "/login", {"email": email, "password": password})
+
+    def post(self, base: str, path: str, fields: dict, token_page: str | None = None) -> tuple[int, str]:
+        """Send a form with the CSRF token of its page (or of token_page)."""
+        _, page = self.get(f"{base}{token_page or path}")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
+        data = urllib.parse.urlencode({"csrf_token": token, **fields}).encode()
         try:
-            request = urllib.request.Request(f"{base}/login", data=data)  # noqa: S310 - http to loopback
+            request = urllib.request.Request(f"{base}{path}", data=data)  # noqa: S310 - http to loopback
             with self.opener.open(request, timeout=10) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
@@ -66,7 +70,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_a_login_and_the_failed_login_count_hold_across_two_web_processes(app, make):
+def test_logins_logouts_and_throttles_hold_across_two_web_processes(app, make):
     from app.models import Role
 
     make.user(Role.SUPERVISOR, email="sup@example.org")
@@ -86,6 +90,17 @@ def test_a_login_and_the_failed_login_count_hold_across_two_web_processes(app, m
             Browser().login(a if attempt % 2 else b, "target@example.org", "wrong-password-123")
         status, page = Browser().login(a, "target@example.org", PASSWORD)
         assert status == 200 and "Zu viele fehlgeschlagene Versuche" in page  # locked, even with the right one
+        # Logging out on one process ends the session on both: a copy of the cookie opens nothing on the other.
+        thief = Browser()
+        for cookie in browser.jar:
+            thief.jar.set_cookie(cookie)
+        assert thief.get(f"{a}/supervisor/")[0] == 200
+        assert browser.post(b, "/logout", {}, token_page="/account")[0] == 302
+        assert thief.get(f"{a}/supervisor/")[0] == 302
+        # The throttle on reset requests (10 an hour from one address) counts the requests to both processes.
+        statuses = [Browser().post(a if n % 2 else b, "/password/forgot", {"email": f"nobody{n}@example.org"})[0]
+                    for n in range(11)]
+        assert statuses == [302] * 10 + [429]
     finally:
         for server in servers:
             server.terminate()
