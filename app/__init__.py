@@ -47,6 +47,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from app.rounds.views import bp as rounds_bp
     from app.supervisor.views import bp as supervisor_bp
 
+    app.url_map.converters["int"] = security.IdConverter  # before the routes are added: they use it
     for blueprint in (main_bp, auth_bp, admin_bp, hr_bp, supervisor_bp, coordinator_bp, companies_bp,
                       rounds_bp, groups_bp, meetings_bp):
         app.register_blueprint(blueprint)

@@ -7,9 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import login_manager
 from app.models import Role
+
+# The largest id a row can have: PostgreSQL's integer (SQLite's is larger; the smaller bound holds for both).
+MAX_ID = 2**31 - 1
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -52,6 +56,15 @@ def role_required(*roles: Role) -> Callable[[Callable], Callable]:
         return _mark(wrapped, tuple(roles))
 
     return decorator
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route is a row id: a larger number than any id is no page (404), rather than a number
+    the database refuses (a server error on PostgreSQL beyond its integer, on SQLite beyond 64 bits)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def check_access_rules(app: Flask) -> None:
