@@ -49,6 +49,7 @@ def schema(app, client):
     with client.get("/static/openapi.json") as response:
         assert response.status_code == 200
         loaded = schemathesis.openapi.from_dict(response.get_json())
+    loaded.validate()  # against the OpenAPI 3.0 meta-schema
     loaded.app = app  # as from_wsgi does: calls go to the app through WSGI
     return loaded
 
