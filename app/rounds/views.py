@@ -238,6 +238,7 @@ def _ints(*names: str) -> tuple[int, ...] | None:
 @bp.post("/rounds/<int:round_id>/move")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def move(round_id: int):
+    get_round_or_404(round_id, for_user=current_user)  # another programme's round: 404, whatever was sent
     values = _ints("mentee", "mentor")
     if ConfirmForm().validate_on_submit():
         if values is None:
@@ -251,6 +252,7 @@ def move(round_id: int):
 @bp.post("/rounds/<int:round_id>/supervisor")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def swap_supervisor(round_id: int):
+    get_round_or_404(round_id, for_user=current_user)  # another programme's round: 404, whatever was sent
     values = _ints("mentor", "supervisor")
     if ConfirmForm().validate_on_submit():
         if values is None:

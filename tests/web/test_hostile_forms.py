@@ -295,11 +295,11 @@ def field_values(field: dict) -> st.SearchStrategy:
 def submissions(draw, fields: dict) -> list[tuple[str, str | bytes]]:
     pairs: list[tuple[str, str | bytes]] = []
     for name, field in fields.items():
-        if name == "csrf_token" or field["type"] == "file":
+        if name.endswith("csrf_token") or field["type"] == "file":
             continue
         pairs += [(name, v) for v in draw(field_values(field))]
     extra = draw(st.dictionaries(st.text(min_size=1, max_size=12), HOSTILE, max_size=3))
-    pairs += [(k, v) for k, v in extra.items() if k != "csrf_token"]
+    pairs += [(k, v) for k, v in extra.items() if not k.endswith("csrf_token")]
     return pairs
 
 
@@ -353,17 +353,22 @@ def test_fuzz_post_route(app, fuzz_world, endpoint):
     fields = form["fields"] if form else {}
     file_fields = [name for name, f in fields.items() if f["type"] == "file"]
 
+    token_fields = sorted({"csrf_token", *(n for n in fields if n.endswith("csrf_token"))})
+    session = {"client": client, "token": token_of(client)}
+
     @FUZZ
     @given(data=st.data())
     def fuzz(data):
-        nonlocal client
         pairs = data.draw(submissions(fields), label="fields")
         files = [(name, data.draw(UPLOADS, label=name), data.draw(FILENAMES, label=f"{name} filename"))
                  for name in file_fields if data.draw(st.booleans(), label=f"send {name}")]
-        if role != "anonymous" and client.get("/account").status_code != 200:
-            client = client_for(app, world, role)  # an earlier example logged this user out
-        pop_flashes(client)
-        pairs.insert(0, ("csrf_token", token_of(client)))
+        if session["client"] is None:  # the last example logged this user out (or ended the session)
+            session["client"] = client_for(app, world, role)
+            pop_flashes(session["client"])
+            session["token"] = token_of(session["client"])
+        client = session["client"]
+        # One token per session, valid for every form (a prefixed form names its field "move-csrf_token").
+        pairs[:0] = [(name, session["token"]) for name in token_fields]
         before = snapshot(app)
         response = send(client, url, form, pairs, files)
         after = snapshot(app)
@@ -373,6 +378,8 @@ def test_fuzz_post_route(app, fuzz_world, endpoint):
         refused = (status >= 400 or any(category == "danger" for category, _ in flashes)
                    or (status == 200 and response.mimetype == "text/html" and endpoint not in PAGE_ON_SUCCESS))
         written = changed_tables(before, after)
+        if status == 400 or "/login" in response.headers.get("Location", "") or (role == "anonymous" and status == 302):
+            session["client"] = None
         if refused:
             assert written <= AUDITED_WHEN_REFUSED.get(endpoint, set()), (status, flashes, written)
         elif endpoint in PAGE_ON_SUCCESS and status == 200:
