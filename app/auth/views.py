@@ -28,12 +28,15 @@ def start_page_url() -> str:
     return url_for(START_PAGES.get(current_user.role, "main.index"))
 
 
+def _open_login_session(user, remember: bool = False) -> None:
+    """Open the user's login session (flushed; the caller commits it with the login, then calls _log_in)."""
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
+    login_sessions.start(user, lifetime=lifetime, now=utcnow())
+
+
 def _log_in(user, remember: bool = False) -> None:
     # A fresh session on login: nothing from before (a planted session) survives.
     session.clear()
-    lifetime = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
-    login_sessions.start(user, lifetime=lifetime, now=utcnow())
-    db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -47,6 +50,8 @@ def login():
         if over_limit("login", request.remote_addr):
             abort(429)
         result = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
+        if result.user is not None:
+            _open_login_session(result.user, remember=form.remember.data)
         db.session.commit()
         if result.user is not None:
             _log_in(result.user, remember=form.remember.data)
@@ -96,6 +101,7 @@ def register():
             db.session.rollback()
             apply_service_error(form, exc)
         else:
+            _open_login_session(user)
             db.session.commit()
             _log_in(user)
             flash(_("Welcome to Tandem! Your company account has been created."), "success")
@@ -176,6 +182,7 @@ def accept_invitation(token: str):
             db.session.rollback()
             apply_service_error(form, exc)
         else:
+            _open_login_session(user)
             db.session.commit()
             _log_in(user)
             flash(_("Welcome to Tandem! Your account has been created."), "success")

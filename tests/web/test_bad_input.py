@@ -102,10 +102,14 @@ def test_bad_value_in_each_field(app, forms, form_name):
                 assert response.status_code == 200, context  # the form again, with its error
             after = row_counts(app)
             # Logging in (for the forms behind a login) and a refused login are written to the audit log on
-            # purpose, one row each; nothing else may change.
+            # purpose, one row each; the login opens a login session; logins, registrations and reset requests
+            # are counted by the throttle (a row per kind and address, the first time); nothing else may change.
             logged = after.pop("audit_event") - before.pop("audit_event")
+            sessions = after.pop("login_session") - before.pop("login_session")
+            counters = after.pop("throttle_counter") - before.pop("throttle_counter")
             assert after == before, context
             assert logged <= (1 if who else 0) + (1 if form_name == "login" else 0), context
+            assert sessions == (1 if who else 0) and counters <= 2, context
 
 
 def test_upload_over_the_limit_gets_a_clear_message(app):
