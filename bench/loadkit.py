@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # before bench/, whose matching.py would hide the matching package
+sys.path.append(str(ROOT / "bench"))
 
 PASSWORD = "bench-load-password-2026"  # noqa: S105 - a throwaway database
 SECRET_KEY = "bench-load-secret-key-" * 3  # noqa: S105 - a throwaway server

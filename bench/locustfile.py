@@ -2,7 +2,7 @@
 
 Environment: TANDEM_LOAD_ACCOUNTS (the JSON of bench/loadkit.build_database), TANDEM_LOAD_THINK ("a,b": seconds a
 user waits between pages, uniformly; "0,0" for none). bench/minimal_app.py's page is loaded by MinimalUser, chosen
-with `locust ... MinimalUser`.
+with `locust ... MinimalUser`. TANDEM_LOAD_SAMPLES: where to write every request (see _sample).
 """
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import os
 import random
 import re
 import threading
+import time
 from pathlib import Path
 
 from loadkit import record_form
-from locust import between, constant, task
+from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -25,6 +26,24 @@ WAIT = between(_low, _high) if _high > 0 else constant(0)
 _lock = threading.Lock()
 _cycles = {kind: itertools.cycle(ACCOUNTS.get(kind, [])) for kind in ("hr", "supervisors", "coordinators")}
 _saves = itertools.count(1)
+# Every request as a line "end time, name, response time in ms, failed", so that bench/load.py computes exact
+# percentiles over the window it chooses (locust's own are rounded and cover the whole run).
+_samples = (Path(os.environ["TANDEM_LOAD_SAMPLES"]).open("w")  # noqa: SIM115 - closed when locust quits
+            if "TANDEM_LOAD_SAMPLES" in os.environ else None)
+
+
+@events.request.add_listener
+def _sample(request_type, name, response_time, response_length, exception=None, **_kwargs):
+    if _samples is not None:
+        _samples.write(f"{time.time():.4f}\t{request_type} {name}\t{response_time:.2f}\t{int(exception is not None)}\n")
+
+
+@events.quitting.add_listener
+def _close(**_kwargs):
+    if _samples is not None:
+        _samples.close()
+
+_devices = itertools.count()
 
 
 def _next(kind: str) -> dict:
@@ -36,6 +55,13 @@ class TandemUser(FastHttpUser):
     abstract = True
     wait_time = WAIT
     kind = ""
+
+    def __init__(self, *args, **kwargs):
+        # Each user is a device of its own behind the proxy (TANDEM_PROXY_HOPS=1), as in production: the login
+        # throttle counts per client address, and 50 people do not share one.
+        n = next(_devices)
+        self.default_headers = {"X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"}
+        super().__init__(*args, **kwargs)
 
     def on_start(self) -> None:
         self.account = _next(self.kind)

@@ -210,8 +210,7 @@ def groups(programme_id: int):
         select(MentoringGroup).where(MentoringGroup.programme_id == programme_.id,
                                      MentoringGroup.status == GroupStatus.ACTIVE)
         .options(selectinload(MentoringGroup.members).selectinload(GroupMember.application)
-                 .selectinload(Application.company),
-                 selectinload(MentoringGroup.meetings), selectinload(MentoringGroup.supervisor))
+                 .selectinload(Application.company), selectinload(MentoringGroup.supervisor))
         .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
     return render_template("coordinator/groups.html", programme=programme_, rows=sessions.overviews(active, now))
 

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app import maturity
 from app.extensions import db
@@ -85,8 +85,13 @@ def build(programme_ids: list[int], since: date, until: date, now: datetime) -> 
     members = Counter(dict(db.session.execute(select(GroupMember.group_id, func.count()).where(
         GroupMember.group_id.in_(group_ids or [0]), GroupMember.response != Response.DECLINED)
         .group_by(GroupMember.group_id)).all()))
+    # The held meetings again, as a subquery: thousands of ids as bound parameters cost more than the query.
+    held_ids = (select(Meeting.id).join(SessionRecord, SessionRecord.meeting_id == Meeting.id)
+                .where(Meeting.group_id.in_(select(MentoringGroup.id).where(MentoringGroup.programme_id.in_(
+                    programme_ids))), Meeting.starts_at >= start, Meeting.starts_at < end,
+                       Meeting.status != MeetingStatus.PROPOSED, SessionRecord.outcome == "held"))
     present = dict(db.session.execute(select(Attendance.meeting_id, func.count(func.distinct(
-        Attendance.application_id))).where(Attendance.meeting_id.in_([m.id for m in held] or [0]))
+        Attendance.application_id))).where(Attendance.meeting_id.in_(held_ids))
         .group_by(Attendance.meeting_id)).all())
     by_group: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for m in held:
@@ -94,7 +99,7 @@ def build(programme_ids: list[int], since: date, until: date, now: datetime) -> 
         by_group[m.group_id][1] += members.get(m.group_id, 0)
     came, expected = sum(v[0] for v in by_group.values()), sum(v[1] for v in by_group.values())
     feedback_count, feedback_avg = db.session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating))
-                                                      .where(Feedback.meeting_id.in_([m.id for m in held] or [0]))
+                                                      .where(Feedback.meeting_id.in_(held_ids))
                                                       ).one()
     measures = db.session.execute(select(Measure.status, func.count()).where(
         Measure.group_id.in_(group_ids or [0]), Measure.created_at >= start, Measure.created_at < end)
@@ -134,26 +139,31 @@ def _score_bins(group_ids: list[int]) -> list[tuple[str, int]]:
 
 
 def _maturity(dashboard: Dashboard, programme_ids: list[int]) -> None:
-    """Mean per area of the mentee companies' first and latest self-assessment (those with two or more)."""
-    company_ids = db.session.scalars(select(Application.company_id).where(
-        Application.programme_id.in_(programme_ids), Application.role == "mentee")).all()
-    rows = db.session.execute(
-        select(MaturityAssessment.company_id, MaturityAssessment.id, MaturityAnswer.dimension, MaturityAnswer.score)
-        .join(MaturityAnswer).where(MaturityAssessment.company_id.in_(company_ids or [0]),
-                                    MaturityAssessment.is_complete.is_(True))
-        .order_by(MaturityAssessment.company_id, MaturityAssessment.created_at, MaturityAssessment.id)).all()
-    by_company: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
-    for company_id, assessment_id, dimension, score in rows:
-        by_company[company_id].setdefault(assessment_id, {})[dimension] = score
-    firsts, latests = defaultdict(list), defaultdict(list)
-    for assessments in by_company.values():
-        if len(assessments) < 2:
-            continue
-        ordered = list(assessments.values())
-        for key in maturity.DIMENSION_KEYS:
-            if ordered[0].get(key) is not None and ordered[-1].get(key) is not None:
-                firsts[key].append(ordered[0][key])
-                latests[key].append(ordered[-1][key])
-    dashboard.maturity_companies = sum(1 for a in by_company.values() if len(a) >= 2)
-    dashboard.maturity_first = {k: round(sum(v) / len(v), 2) for k, v in firsts.items()}
-    dashboard.maturity_latest = {k: round(sum(v) / len(v), 2) for k, v in latests.items()}
+    """Mean per area of the mentee companies' first and latest self-assessment (those with two or more).
+    Averaged in SQL: a large programme has tens of thousands of answers, which are not worth fetching."""
+    mentees = select(Application.company_id).where(Application.programme_id.in_(programme_ids),
+                                                   Application.role == "mentee")
+    order = (MaturityAssessment.created_at, MaturityAssessment.id)
+    ranked = (select(MaturityAssessment.company_id, MaturityAssessment.id,
+                     func.row_number().over(partition_by=MaturityAssessment.company_id, order_by=order).label("first"),
+                     func.row_number().over(partition_by=MaturityAssessment.company_id,
+                                            order_by=[c.desc() for c in order]).label("last"),
+                     func.count().over(partition_by=MaturityAssessment.company_id).label("n"))
+              .where(MaturityAssessment.company_id.in_(mentees), MaturityAssessment.is_complete.is_(True),
+                     MaturityAssessment.id.in_(select(MaturityAnswer.assessment_id)))
+              .subquery())
+    dashboard.maturity_companies = db.session.scalar(
+        select(func.count()).select_from(ranked).where(ranked.c.first == 1, ranked.c.n >= 2)) or 0
+    # Per company and area: the first and the latest score, where both were given.
+    pairs = (select(MaturityAnswer.dimension,
+                    func.max(case((ranked.c.first == 1, MaturityAnswer.score))).label("first"),
+                    func.max(case((ranked.c.last == 1, MaturityAnswer.score))).label("latest"))
+             .join(ranked, ranked.c.id == MaturityAnswer.assessment_id)
+             .where(ranked.c.n >= 2, (ranked.c.first == 1) | (ranked.c.last == 1), MaturityAnswer.score.is_not(None),
+                    MaturityAnswer.dimension.in_(maturity.DIMENSION_KEYS))
+             .group_by(ranked.c.company_id, MaturityAnswer.dimension).having(func.count(MaturityAnswer.score) == 2)
+             .subquery())
+    rows = db.session.execute(select(pairs.c.dimension, func.avg(pairs.c.first), func.avg(pairs.c.latest))
+                              .group_by(pairs.c.dimension)).all()
+    dashboard.maturity_first = {key: round(float(avg), 2) for key, avg, _ in rows}
+    dashboard.maturity_latest = {key: round(float(avg), 2) for key, _, avg in rows}

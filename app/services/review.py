@@ -44,7 +44,8 @@ def latest_assessments(company_ids: list[int]) -> dict[int, MaturityAssessment]:
         .group_by(MaturityAssessment.company_id)
         .subquery()
     )
-    rows = db.session.scalars(select(MaturityAssessment).join(newest, MaturityAssessment.id == newest.c.id))
+    rows = db.session.scalars(select(MaturityAssessment).join(newest, MaturityAssessment.id == newest.c.id)
+                              .options(selectinload(MaturityAssessment.answers)))  # scores, without N+1
     return {row.company_id: row for row in rows}
 
 
