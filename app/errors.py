@@ -15,7 +15,7 @@ MESSAGES = {
     404: (_l("Not found"), _l("This page does not exist, or you may not see it.")),
     405: (_l("Not allowed"), _l("This page cannot be used like that.")),
     413: (_l("File too large"), _l("The upload is larger than allowed. Please send a smaller file.")),
-    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    429: (_l("Too many requests"), _l("Too many requests in a short time. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
     503: (_l("Service temporarily unavailable"),
           _l("Please try again in a minute. What you sent last may not have been saved.")),
