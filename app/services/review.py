@@ -44,8 +44,7 @@ def latest_assessments(company_ids: list[int]) -> dict[int, MaturityAssessment]:
         .group_by(MaturityAssessment.company_id)
         .subquery()
     )
-    rows = db.session.scalars(select(MaturityAssessment).join(newest, MaturityAssessment.id == newest.c.id)
-                              .options(selectinload(MaturityAssessment.answers)))  # scores, without N+1
+    rows = db.session.scalars(select(MaturityAssessment).join(newest, MaturityAssessment.id == newest.c.id))
     return {row.company_id: row for row in rows}
 
 
@@ -68,6 +67,11 @@ def list_applications(programme: Programme, *, role: str = "", status: str = "",
         query = query.where(Company.headcount_band == size)
     pairs = db.session.execute(query).all()
     latest = latest_assessments([company.id for _, company in pairs])
+    # Mentors are checked against the thresholds (mentor_shortfall reads the answers): load theirs in one query.
+    mentors = [latest[c.id].id for a, c in pairs if a.role == CompanyRole.MENTOR and c.id in latest]
+    if mentors:
+        db.session.scalars(select(MaturityAssessment).where(MaturityAssessment.id.in_(mentors))
+                           .options(selectinload(MaturityAssessment.answers))).all()
     rows = [ApplicationRow(a, c, latest.get(c.id)) for a, c in pairs]
     if level:
         rows = [r for r in rows if r.assessment is not None and r.assessment.level == level]
