@@ -6,12 +6,24 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # NUL and other C0 control characters (tab, newline and carriage return are fine in text areas), and U+FFFD, which
 # stands in for bytes that were not valid UTF-8.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+# The years a date in Tandem may fall in. Further out is a typo, and the period arithmetic (a day after, a year
+# before) would run past the calendar's ends.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def plausible_date(form, field) -> None:
+    """A validator: a date within FIRST_YEAR and LAST_YEAR."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Please enter a date between the years %(first)d and %(last)d.",
+                                 first=FIRST_YEAR, last=LAST_YEAR))
 
 
 class TandemForm(FlaskForm):

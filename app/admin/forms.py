@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.forms import TandemForm
+from app.forms import TandemForm, plausible_date
 
 
 class InviteForm(TandemForm):
@@ -26,5 +26,5 @@ class AuditFilterForm(TandemForm):
 
     action = SelectField(_l("Action"), validators=[Optional()])
     actor = StringField(_l("Person (e-mail)"), validators=[Optional(), Length(max=254)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), plausible_date])
+    until = DateField(_l("Until"), validators=[Optional(), plausible_date])

@@ -7,7 +7,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, SubmitFiel
 from wtforms.validators import InputRequired, Length, Optional
 
 from app import maturity, taxonomy
-from app.forms import TandemForm
+from app.forms import TandemForm, plausible_date
 
 
 def _options(mapping, anything) -> list[SelectChoice]:
@@ -78,5 +78,5 @@ class PeriodForm(TandemForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), plausible_date])
+    until = DateField(_l("Until"), validators=[Optional(), plausible_date])

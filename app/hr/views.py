@@ -153,7 +153,10 @@ def application(programme_id: int):
         form.exclusions.data = "\n".join(e.name for e in existing.exclusions)
         form.version.data = str(existing.version)
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        # Without the hidden field the form falls back to the stored row's version, an int; "²" is a digit but
+        # no number, and a long one would overflow.
+        sent = str(form.version.data or "")
+        version = int(sent) if sent.isdecimal() and len(sent) <= 9 else None
         try:
             saved, proposal = companies.save_application(
                 company, programme, form.role.data, form.values(), actor=current_user, now=utcnow(),

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import taxonomy
 from app.access import get_programme_or_404, get_round_or_404, get_rule_or_404
 from app.extensions import db
-from app.forms import ConfirmForm
+from app.forms import FIRST_YEAR, LAST_YEAR, ConfirmForm
 from app.models import (
     Application,
     GroupMember,
@@ -120,7 +120,9 @@ def edit(round_id: int):
         form.version.data = str(round_.version)
     elif form.validate_on_submit():
         try:
-            version = int(form.version.data or 0)
+            # A missing or garbled version counts as outdated: refused like a concurrent change, never a 500.
+            sent = form.version.data or ""
+            version = int(sent) if sent.isdecimal() and len(sent) <= 9 else 0
             rounds.update_round(round_, _values(form), version=version, actor=current_user, now=utcnow())
             db.session.commit()
         except (ServiceError, StaleDataError) as exc:
@@ -325,6 +327,8 @@ def meeting_calendar(round_id: int):
              and (supervisor_id is None or g.supervisor_id == supervisor_id) and (group_id is None or g.id == group_id)]
     try:
         month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        if not FIRST_YEAR <= month.year <= LAST_YEAR:
+            raise ValueError(month)  # the month before or after would run past the calendar's ends
     except ValueError:
         month = meetings.default_month(shown, utcnow().date())
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
