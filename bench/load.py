@@ -140,7 +140,7 @@ def summarise_phase(title: str, samples: list[Sample], users: int, *, p95_target
         first = min(s.at - s.ms / 1000 for s in samples)
         ok &= print_table(f"{title}: the {users} logins, {begin - first:.0f} s from the first request to the last "
                           f"login answered", logins + before, begin - first, p95_target=None)
-    ok &= print_table(f"{title}: steady state, {end - begin:.0f} s after the last login", steady, end - begin,
+    ok &= print_table(f"{title}: steady state, the {end - begin:.0f} s after every user has started and logged in", steady, end - begin,
                       p95_target=p95_target)
     return ok, len(steady) / (end - begin)
 
