@@ -1,6 +1,7 @@
 """Command-line commands: `flask demo load`, `flask mail-sink`, `flask devserver`, `flask mail deliver`."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def database_create() -> None:
 @click.command("prodserver")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
-@click.option("--workers", default=3, type=int)
+@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, type=int, show_default="2 x cores + 1")
 def prodserver(host: str, port: int, workers: int) -> None:
     """Serve Tandem as in production: gunicorn with several workers, and the scheduler process once beside it."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
