@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import DateField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app import maturity, taxonomy
@@ -80,3 +80,20 @@ class PeriodForm(TandemForm):
 
     since = DateField(_l("From"), validators=[Optional(), plausible_date])
     until = DateField(_l("Until"), validators=[Optional(), plausible_date])
+
+
+class GroupsFilterForm(TandemForm):
+    """The groups overview's order and filter (GET, changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    sort = SelectField(_l("Sort by"), validators=[Optional()],
+                       choices=[SelectChoice("attention", _l("Needs attention first")),
+                                SelectChoice("start", _l("Start date")),
+                                SelectChoice("mentor", _l("Mentor company"))])
+    attention = BooleanField(_l("Only groups that need attention"))
+
+    def chosen_sort(self) -> str:
+        """The sort asked for if it is one offered, else the default (needs attention first)."""
+        return self.sort.data if self.sort.data in {c.value for c in self.sort.choices} else "attention"

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app import charts, maturity, taxonomy
 from app.access import (
@@ -18,15 +17,19 @@ from app.access import (
     get_programme_or_404,
     get_proposal_or_404,
 )
-from app.coordinator.forms import DecisionForm, FilterForm, ImportForm, PeriodForm, ProposalForm
+from app.coordinator.forms import (
+    DecisionForm,
+    FilterForm,
+    GroupsFilterForm,
+    ImportForm,
+    PeriodForm,
+    ProposalForm,
+)
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import (
     Application,
     ApplicationStatus,
-    GroupMember,
-    GroupStatus,
-    MentoringGroup,
     Programme,
     Role,
     utcnow,
@@ -40,6 +43,7 @@ from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+GROUPS_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -203,16 +207,16 @@ def export_companies(programme_id: int, fmt: str):
 @bp.get("/programmes/<int:programme_id>/groups")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def groups(programme_id: int):
-    """Every active group of the programme at a glance: sessions, attendance, measures, feedback, missing notes."""
+    """Every active group of the programme at a glance: sessions, attendance, measures, feedback, missing notes;
+    those that need attention first, GROUPS_PER_PAGE to a page."""
     programme_ = get_programme_or_404(programme_id, for_user=current_user)
-    now = utcnow()
-    active = db.session.scalars(
-        select(MentoringGroup).where(MentoringGroup.programme_id == programme_.id,
-                                     MentoringGroup.status == GroupStatus.ACTIVE)
-        .options(selectinload(MentoringGroup.members).selectinload(GroupMember.application)
-                 .selectinload(Application.company), selectinload(MentoringGroup.supervisor))
-        .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
-    return render_template("coordinator/groups.html", programme=programme_, rows=sessions.overviews(active, now))
+    form = GroupsFilterForm(request.args)
+    sort, attention_only = form.chosen_sort(), bool(form.attention.data)
+    found = sessions.overviews(programme_.id, utcnow(), sort=sort, attention_only=attention_only,
+                               page=request.args.get("page", 1, type=int), per_page=GROUPS_PER_PAGE)
+    # The page links keep the order and the filter.
+    keep = {"sort": sort, **({"attention": "y"} if attention_only else {})}
+    return render_template("coordinator/groups.html", programme=programme_, form=form, found=found, keep=keep)
 
 
 @bp.get("/dashboard")

@@ -9,7 +9,7 @@ import nh3
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -17,8 +17,10 @@ from app.models import (
     Amendment,
     Application,
     Attendance,
+    Company,
     ConfidentialNote,
     Feedback,
+    GroupMember,
     GroupStatus,
     Measure,
     MeasureStatus,
@@ -245,7 +247,11 @@ def feedback_summary(meeting_ids: list[int]) -> FeedbackSummary:
 
 @dataclass
 class GroupOverview:
-    group: MentoringGroup
+    group_id: int
+    starts_on: date
+    ends_on: date
+    mentor_name: str | None
+    supervisor_name: str | None
     planned: int
     held: int
     cancelled: int
@@ -255,6 +261,14 @@ class GroupOverview:
     overdue_measures: int
     done_measures: int
     feedback: FeedbackSummary
+
+    @property
+    def needs_attention(self) -> bool:
+        """A session without notes a day after it ended, or a measure past its date, wants the coordinator."""
+        return bool(self.missing_notes or self.overdue_measures)
+
+
+OVERVIEW_SORTS = ("attention", "start", "mentor")
 
 
 def ask_for_feedback(now: datetime) -> int:
@@ -312,47 +326,109 @@ def ask_for_reassessment(now: datetime) -> int:
     return asked
 
 
-def overviews(groups: list[MentoringGroup], now: datetime) -> list[GroupOverview]:
-    """Each group at a glance for the coordinator: sessions held and planned, attendance, measures, feedback and
-    missing notes; a fixed number of queries however many groups."""
-    from collections import defaultdict
+@dataclass
+class OverviewPage:
+    rows: list[GroupOverview]
+    total: int
+    needing_attention: int
+    page: int
+    pages: int
 
-    group_ids = [g.id for g in groups]
-    # Plain columns, not objects: a programme has thousands of meetings, records and attendance rows.
-    group_meetings = defaultdict(list)
-    for row in db.session.execute(select(Meeting.id, Meeting.group_id, Meeting.status, Meeting.ends_at)
-                                  .where(Meeting.group_id.in_(group_ids or [0]))):
-        group_meetings[row.group_id].append(row)
-    in_groups = select(Meeting.id).where(Meeting.group_id.in_(group_ids or [0]))
-    outcomes = dict(db.session.execute(select(SessionRecord.meeting_id, SessionRecord.outcome)
-                                       .where(SessionRecord.meeting_id.in_(in_groups))).all())
-    companies_present = dict(db.session.execute(
-        select(Attendance.meeting_id, func.count(func.distinct(Attendance.application_id)))
-        .where(Attendance.meeting_id.in_(in_groups)).group_by(Attendance.meeting_id)).all())
-    measures: dict[int, list[Measure]] = defaultdict(list)
-    for measure in db.session.scalars(select(Measure).where(Measure.group_id.in_(group_ids or [0]))):
-        measures[measure.group_id].append(measure)
-    feedback = {group_id: FeedbackSummary(int(count), round(float(avg), 1) if avg is not None else None)
-                for group_id, count, avg in db.session.execute(
+
+def overviews(programme_id: int, now: datetime, *, sort: str = "attention", attention_only: bool = False,
+              page: int = 1, per_page: int = 50) -> OverviewPage:
+    """One page of the programme's active groups at a glance for the coordinator: sessions held and planned,
+    attendance, measures, feedback and missing notes. Grouped queries of plain values, a fixed number however many
+    groups; what orders and filters the list (missing notes, overdue measures, mentor) is counted for every group,
+    the rest only for the groups on the page. sort: "attention" (missing notes, then overdue measures, most
+    first), "start" or "mentor"."""
+    active = (select(MentoringGroup.id).where(MentoringGroup.programme_id == programme_id,
+                                              MentoringGroup.status == GroupStatus.ACTIVE).scalar_subquery())
+    groups = db.session.execute(
+        select(MentoringGroup.id, MentoringGroup.starts_on, MentoringGroup.ends_on, User.full_name)
+        .outerjoin(User, User.id == MentoringGroup.supervisor_id).where(MentoringGroup.id.in_(active))
+        .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
+    mentors: dict[int, str] = {}
+    companies: dict[int, int] = {}
+    for group_id, role, response, name in db.session.execute(
+            select(GroupMember.group_id, GroupMember.role, GroupMember.response, Company.name)
+            .join(Application, Application.id == GroupMember.application_id)
+            .join(Company, Company.id == Application.company_id)
+            .where(GroupMember.group_id.in_(active)).order_by(GroupMember.id)):
+        if role == "mentor":
+            mentors.setdefault(group_id, name)
+        if response != Response.DECLINED:
+            companies[group_id] = companies.get(group_id, 0) + 1
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    # A confirmed session that ended more than a day ago and has no record yet. Counted in CASE rather than
+    # filtered in WHERE, so that PostgreSQL reads the meetings by group only (not also the whole status index).
+    missing = {group_id: int(n) for group_id, n in db.session.execute(
+        select(Meeting.group_id, count((Meeting.status == MeetingStatus.CONFIRMED)
+                                       & (Meeting.ends_at < now - timedelta(hours=24))
+                                       & SessionRecord.meeting_id.is_(None)))
+        .outerjoin(SessionRecord, SessionRecord.meeting_id == Meeting.id)
+        .where(Meeting.group_id.in_(active)).group_by(Meeting.group_id)) if n}
+    is_open = Measure.status.in_((MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS))
+    measures = {row.group_id: row for row in db.session.execute(
+        select(Measure.group_id, count(is_open).label("open"),
+               count(is_open & (Measure.due_on < now.date())).label("overdue"),
+               count(Measure.status == MeasureStatus.DONE).label("done"))
+        .where(Measure.group_id.in_(active)).group_by(Measure.group_id))}
+
+    def overdue(group_id: int) -> int:
+        return int(measures[group_id].overdue) if group_id in measures else 0
+
+    if attention_only:
+        groups = [g for g in groups if missing.get(g.id) or overdue(g.id)]
+    if sort == "attention":
+        groups.sort(key=lambda g: (-missing.get(g.id, 0), -overdue(g.id)))  # stable: by start date within
+    elif sort == "mentor":
+        groups.sort(key=lambda g: ((mentors.get(g.id) or "").casefold(), g.starts_on, g.id))
+    pages = max(1, -(-len(groups) // per_page))
+    page = min(max(page, 1), pages)
+    shown = groups[(page - 1) * per_page:page * per_page]
+    shown_ids = [g.id for g in shown] or [0]
+
+    # One row per meeting with its record's outcome and the companies present (each once, however many of its
+    # people came), then summed per group. Attendance is aggregated inside, not joined as an aggregated table:
+    # without table statistics PostgreSQL re-runs such a joined aggregate for every meeting.
+    per_meeting = (
+        select(Meeting.group_id, Meeting.status, Meeting.ends_at, SessionRecord.outcome,
+               func.count(func.distinct(Attendance.application_id)).label("present"))
+        .outerjoin(SessionRecord, SessionRecord.meeting_id == Meeting.id)
+        .outerjoin(Attendance, Attendance.meeting_id == SessionRecord.meeting_id)
+        .where(Meeting.group_id.in_(shown_ids))
+        .group_by(Meeting.id, Meeting.group_id, Meeting.status, Meeting.ends_at, SessionRecord.outcome).subquery())
+    held = ((per_meeting.c.status == MeetingStatus.CONFIRMED) & (per_meeting.c.ends_at < now)
+            & (per_meeting.c.outcome == "held"))
+    sessions_ = {row.group_id: row for row in db.session.execute(
+        select(per_meeting.c.group_id,
+               count(per_meeting.c.status != MeetingStatus.CANCELLED).label("planned"),
+               count(per_meeting.c.status == MeetingStatus.CANCELLED).label("cancelled"),
+               count(held).label("held"),
+               func.coalesce(func.sum(case((held, per_meeting.c.present), else_=0)), 0).label("present"))
+        .group_by(per_meeting.c.group_id))}
+    feedback = {group_id: FeedbackSummary(int(n), round(float(avg), 1) if avg is not None else None)
+                for group_id, n, avg in db.session.execute(
                     select(Meeting.group_id, func.count(Feedback.id), func.avg(Feedback.rating))
-                    .join(Feedback, Feedback.meeting_id == Meeting.id).join(SessionRecord,
-                                                                            SessionRecord.meeting_id == Meeting.id)
-                    .where(Meeting.group_id.in_(group_ids or [0]), SessionRecord.outcome == "held")
+                    .join(Feedback, Feedback.meeting_id == Meeting.id)
+                    .join(SessionRecord, SessionRecord.meeting_id == Meeting.id)
+                    .where(Meeting.group_id.in_(shown_ids), SessionRecord.outcome == "held")
                     .group_by(Meeting.group_id))}
-    result = []
-    for group in groups:
-        meetings = group_meetings[group.id]
-        past = [m for m in meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
-        held = [m for m in past if outcomes.get(m.id) == "held"]
-        companies = sum(1 for m in group.members if m.response != Response.DECLINED)
-        present = sum(companies_present.get(m.id, 0) for m in held)
-        open_ = [x for x in measures[group.id] if x.status in (MeasureStatus.OPEN, MeasureStatus.IN_PROGRESS)]
-        result.append(GroupOverview(
-            group=group, planned=sum(1 for m in meetings if m.status != MeetingStatus.CANCELLED),
-            held=len(held), cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
-            missing_notes=sum(1 for m in past if m.id not in outcomes and m.ends_at < now - timedelta(hours=24)),
-            attendance_rate=round(100 * present / (companies * len(held))) if held and companies else None,
-            open_measures=len(open_), overdue_measures=sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
-            done_measures=sum(1 for x in measures[group.id] if x.status == MeasureStatus.DONE),
-            feedback=feedback.get(group.id, FeedbackSummary(0, None))))
-    return result
+    rows = []
+    for group_id, starts_on, ends_on, supervisor_name in shown:
+        s, m = sessions_.get(group_id), measures.get(group_id)
+        n_held, n_companies = int(s.held) if s else 0, companies.get(group_id, 0)
+        rows.append(GroupOverview(
+            group_id=group_id, starts_on=starts_on, ends_on=ends_on, mentor_name=mentors.get(group_id),
+            supervisor_name=supervisor_name, planned=int(s.planned) if s else 0, held=n_held,
+            cancelled=int(s.cancelled) if s else 0, missing_notes=missing.get(group_id, 0),
+            attendance_rate=(round(100 * int(s.present) / (n_companies * n_held))
+                             if n_held and n_companies else None),
+            open_measures=int(m.open) if m else 0, overdue_measures=int(m.overdue) if m else 0,
+            done_measures=int(m.done) if m else 0, feedback=feedback.get(group_id, FeedbackSummary(0, None))))
+    return OverviewPage(rows=rows, total=len(groups), page=page, pages=pages,
+                        needing_attention=sum(1 for g in groups if missing.get(g.id) or overdue(g.id)))

@@ -243,3 +243,75 @@ def test_an_hr_lead_invites_a_colleague_who_reads_but_does_not_change(app, demo_
     fresh = csrf_token(colleague, f"/groups/{held['group']}")
     assert colleague.post(f"/measures/{measure_id}", data={"csrf_token": fresh, "status": "done"}).status_code == 403
     assert colleague.get("/hr/").status_code == 403
+
+
+def _reference_overview(group, now) -> tuple:
+    """The groups overview's figures for one group, counted from its objects the plain way."""
+    meetings = list(group.meetings)
+    records = {m.id: db.session.get(SessionRecord, m.id) for m in meetings}
+    past = [m for m in meetings if m.status == MeetingStatus.CONFIRMED and m.ends_at < now]
+    held = [m for m in past if records[m.id] is not None and records[m.id].outcome == "held"]
+    companies = sum(1 for m in group.members if m.response != "declined")
+    present = sum(len({a.application_id for a in records[m.id].attendance}) for m in held)
+    measures = db.session.scalars(select(Measure).where(Measure.group_id == group.id)).all()
+    open_ = [x for x in measures if x.status in ("open", "in_progress")]
+    ratings = [f.rating for m in held for f in db.session.scalars(select(Feedback).where(Feedback.meeting_id == m.id))]
+    return (sum(1 for m in meetings if m.status != MeetingStatus.CANCELLED), len(held),
+            sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
+            sum(1 for m in past if records[m.id] is None and m.ends_at < now - timedelta(hours=24)),
+            round(100 * present / (companies * len(held))) if held and companies else None,
+            len(open_), sum(1 for x in open_ if x.due_on and x.due_on < now.date()),
+            sum(1 for x in measures if x.status == "done"),
+            len(ratings), round(sum(ratings) / len(ratings), 1) if ratings else None)
+
+
+def test_groups_overview_counts_orders_and_pages(app, demo_world):
+    from app.models import Attendance, MentoringGroup
+
+    now = utcnow()
+    with app.app_context():
+        groups = db.session.scalars(select(MentoringGroup).where(MentoringGroup.status == "active")
+                                    .order_by(MentoringGroup.starts_on, MentoringGroup.id)).all()
+        late = groups[-1]
+        recorded = [m for m in late.meetings if db.session.get(SessionRecord, m.id) is not None]
+        # The last group wants attention: a session without its notes, a measure past its date; a cancelled
+        # session; and two people of one company at a session count once.
+        db.session.delete(db.session.get(SessionRecord, recorded[0].id))
+        db.session.flush()
+        if len(recorded) > 1:
+            attendance = db.session.get(SessionRecord, recorded[1].id).attendance
+            if attendance:
+                db.session.add(Attendance(meeting_id=recorded[1].id, application_id=attendance[0].application_id,
+                                          person="Zweite Person", function="staff"))
+        db.session.add(Measure(group_id=late.id, application_id=late.members[0].application_id, title="Leitfaden",
+                               owner="HR", due_on=now.date() - timedelta(days=3), status="open"))
+        upcoming = [m for m in late.meetings if m.starts_at > now]
+        if upcoming:
+            upcoming[0].status = MeetingStatus.CANCELLED
+        db.session.commit()
+
+        found = sessions.overviews(demo_world["programme"], now, sort="start", per_page=1000)
+        assert [r.group_id for r in found.rows] == [g.id for g in groups]
+        for row, group in zip(found.rows, groups, strict=True):
+            assert (row.planned, row.held, row.cancelled, row.missing_notes, row.attendance_rate, row.open_measures,
+                    row.overdue_measures, row.done_measures, row.feedback.count,
+                    row.feedback.average) == _reference_overview(group, now)
+        assert found.rows[-1].missing_notes >= 1 and found.rows[-1].overdue_measures >= 1
+
+        first = sessions.overviews(demo_world["programme"], now, per_page=1)
+        most = max(found.rows, key=lambda r: (r.missing_notes, r.overdue_measures))
+        assert (first.rows[0].missing_notes, first.rows[0].overdue_measures) == (most.missing_notes,
+                                                                                most.overdue_measures)
+        assert first.pages == len(groups) and first.needing_attention == sum(r.needs_attention for r in found.rows)
+        only = sessions.overviews(demo_world["programme"], now, attention_only=True)
+        assert {r.group_id for r in only.rows} == {r.group_id for r in found.rows if r.needs_attention}
+        assert sessions.overviews(demo_world["programme"], now, page=99, per_page=1).page == len(groups)
+
+    client = _client(app, "coordinator@example.org")
+    url = f"/coordinator/programmes/{demo_world['programme']}/groups"
+    body = client.get(url).get_data(as_text=True)
+    assert body.index(f'href="/groups/{most.group_id}"') < min(
+        body.index(f'href="/groups/{g.id}"') for g in groups if g.id != most.group_id)
+    filtered = client.get(url + "?sort=start&attention=y&page=7").get_data(as_text=True)
+    assert f'href="/groups/{late.id}"' in filtered
+    assert client.get(url + "?sort=nonsense&page=-3&attention=").status_code == 200
