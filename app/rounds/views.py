@@ -5,12 +5,13 @@ import calendar as pycalendar
 import json
 from datetime import datetime, timedelta
 
+import babel.dates
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import taxonomy
@@ -24,6 +25,7 @@ from app.models import (
     MeetingStatus,
     MentoringGroup,
     Role,
+    RoundRun,
     User,
     utcnow,
 )
@@ -138,6 +140,22 @@ def edit(round_id: int):
                            weights=WEIGHT_LABELS)
 
 
+def _date_formatter(pattern: str):
+    """Berlin time in one Babel pattern, parsed once: the `datetime` filter looks up locale, zone and pattern on each
+    call, five times slower, which counts for the hundreds of dates of a round's page."""
+    parsed, locale = babel.dates.parse_pattern(pattern), get_locale()
+    return lambda moment: parsed.apply(calendar.local(moment), locale)
+
+
+def _round_for_detail(round_id: int) -> MatchingRound:
+    """The round with what its page shows as objects: rules, runs (without their large instance and result JSON),
+    events and supervisors. Companies, groups, answers and sessions come as plain rows."""
+    return db.session.scalars(select(MatchingRound).where(MatchingRound.id == round_id).options(
+        selectinload(MatchingRound.supervisors), selectinload(MatchingRound.rules), selectinload(MatchingRound.events),
+        selectinload(MatchingRound.runs).options(defer(RoundRun.instance), defer(RoundRun.result)),
+    ).execution_options(populate_existing=True)).one()
+
+
 @bp.get("/rounds/<int:round_id>")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def detail(round_id: int):
@@ -145,19 +163,19 @@ def detail(round_id: int):
     now = utcnow()
     rounds.check_stale(round_, now)
     db.session.commit()
-    round_ = _round_for_page(round_id)
-    applications = {a.id: a for a in round_.participants}
-    applications.update({m.application_id: m.application for g in round_.groups for m in g.members})
+    round_ = _round_for_detail(round_id)
+    participants = rounds.participant_rows(round_) if round_.is_draft else []
     supervisors = {u.id: u for u in round_.supervisors}
-    mentors = [a for a in round_.participants if a.role == "mentor"]
-    mentees = [a for a in round_.participants if a.role == "mentee"]
-    grouped = {g["mentor"] for g in (round_.proposal or {}).get("groups", [])}
+    mentors = [(c.application_id, c.name) for c in participants if c.role == "mentor"]
+    mentees = [(c.application_id, c.name) for c in participants if c.role == "mentee"]
+    proposal = round_.proposal or {}
+    grouped = {g["mentor"] for g in proposal.get("groups", [])}
     rule_form = RuleForm()
-    rule_form.mentor.choices = [(a.id, a.company.name) for a in mentors]
-    rule_form.mentee.choices = [(a.id, a.company.name) for a in mentees]
+    rule_form.mentor.choices = mentors
+    rule_form.mentee.choices = mentees
     move_form = MoveForm()
-    move_form.mentee.choices = rule_form.mentee.choices
-    move_form.mentor.choices = [(a.id, a.company.name) for a in mentors if a.id in grouped]
+    move_form.mentee.choices = mentees
+    move_form.mentor.choices = [(a, name) for a, name in mentors if a in grouped]
     swap_form = SupervisorSwapForm()
     swap_form.mentor.choices = move_form.mentor.choices
     swap_form.supervisor.choices = [(u.id, u.full_name) for u in round_.supervisors]
@@ -166,14 +184,33 @@ def detail(round_id: int):
     users = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_({e.actor_id for e in round_.events if e.actor_id}))).all()}
     last_plan = next((e for e in reversed(round_.events) if e.kind == "plan"), None)
-    group_names = {g.id: g.mentor.application.company.name for g in round_.groups if g.mentor}
+    groups = rounds.group_lines(round_) if not round_.is_draft else []
+    sessions = meetings.session_summaries(round_, now) if not round_.is_draft else {}
+    # A published round's proposal lives on in its groups; its full cards (hundreds) only on request.
+    show_proposal = round_.is_draft or request.args.get("proposal") == "all"
+    pinned = {(r.mentor_application_id, r.mentee_application_id) for r in round_.rules if r.kind == "pin"}
+    changes = rounds.changes(round_.previous_proposal, round_.proposal)
+    # Names of the companies the page mentions: all participants of a draft; for a published round the few that
+    # its rules, history and changes name (and the proposal's, when shown).
+    names = {c.application_id: c.name for c in participants}
+    mentioned = {i for r in round_.rules for i in (r.mentor_application_id, r.mentee_application_id)}
+    mentioned |= {e.details.get(k) for e in round_.events if e.details for k in ("mentor", "mentee")}
+    mentioned |= {i for change in changes for i in change}
+    if show_proposal:
+        mentioned |= {g["mentor"] for g in proposal.get("groups", [])} | set(rounds.mentor_of(proposal))
+        mentioned |= {u["application"] for u in proposal.get("unplaced", [])}
+    names.update(rounds.company_names(mentioned - names.keys()))
     return render_template(
-        "rounds/detail.html", round=round_, run=run, local=calendar.local, group_names=group_names,
+        "rounds/detail.html", round=round_, run=run, names=names, participant_count=(
+            len(participants) if round_.is_draft else rounds.count_participants(round_)), groups=groups, sessions=sessions,
+        proposed=sum(s.proposed for s in sessions.values()), planned=sum(s.planned for s in sessions.values()),
+        show_proposal=show_proposal, pinned=pinned, session_date=_date_formatter("EEE dd.MM.yyyy HH:mm"),
+        group_names={g.id: g.mentor for g in groups if g.mentor},
         plan_problems=(last_plan.details.get("problems", []) if last_plan else []),
-        problem_text=lambda code: str(meetings.PROBLEM_TEXTS.get(code, code)), elapsed=elapsed, applications=applications,
+        problem_text=lambda code: str(meetings.PROBLEM_TEXTS.get(code, code)), elapsed=elapsed,
         supervisors=supervisors, totals=rounds.totals(round_.proposal),
         previous_totals=rounds.totals(round_.previous_proposal),
-        changes=rounds.changes(round_.previous_proposal, round_.proposal), rule_form=rule_form,
+        changes=changes, rule_form=rule_form,
         move_form=move_form, swap_form=swap_form, confirm_form=ConfirmForm(), users=users,
         cycle_length=rounds.cycle_length, taxonomy=taxonomy, weights=WEIGHT_LABELS)
 

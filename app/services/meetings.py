@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import holidays
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, select, update
 
 from app.extensions import db
 from app.models import (
@@ -28,6 +28,7 @@ from app.models import (
     Response,
     Role,
     RoundEvent,
+    SessionRecord,
     SupervisorAbsence,
     SupervisorWindow,
     User,
@@ -324,6 +325,45 @@ def revoke_feed_token(user: User) -> None:
 def user_for_feed(token: str) -> User | None:
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     return db.session.scalar(select(User).where(User.calendar_token_hash == digest, User.is_active.is_(True)))
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One group's sessions at a glance: how many are planned (not cancelled), still proposed, recorded as held,
+    and the next one (not cancelled, not yet over)."""
+
+    planned: int
+    proposed: int
+    held: int
+    next_id: int | None
+    next_starts_at: datetime | None
+
+
+def session_summaries(round_: MatchingRound, now: datetime) -> dict[int, SessionSummary]:
+    """group id → its session summary, for the active groups of a round; two aggregate queries, no meeting objects
+    (a round has thousands of meetings)."""
+    in_round = and_(MentoringGroup.id == Meeting.group_id, MentoringGroup.round_id == round_.id,
+                    MentoringGroup.status == GroupStatus.ACTIVE)
+    counts = db.session.execute(
+        select(Meeting.group_id,
+               func.sum(case((Meeting.status != MeetingStatus.CANCELLED, 1), else_=0)).label("planned"),
+               func.sum(case((Meeting.status == MeetingStatus.PROPOSED, 1), else_=0)).label("proposed"),
+               func.count(SessionRecord.meeting_id).label("held"))
+        .join(MentoringGroup, in_round)
+        .outerjoin(SessionRecord, and_(SessionRecord.meeting_id == Meeting.id, SessionRecord.outcome == "held"))
+        .group_by(Meeting.group_id)).all()
+    coming = and_(Meeting.status != MeetingStatus.CANCELLED, Meeting.ends_at > now)
+    first = (select(Meeting.group_id, func.min(Meeting.starts_at).label("starts_at"))
+             .join(MentoringGroup, in_round).where(coming).group_by(Meeting.group_id).subquery())
+    following: dict[int, tuple[int, datetime]] = {}
+    for group_id, meeting_id, starts_at in db.session.execute(
+            select(Meeting.group_id, Meeting.id, Meeting.starts_at)
+            .join(first, and_(first.c.group_id == Meeting.group_id, first.c.starts_at == Meeting.starts_at))
+            .where(coming).order_by(Meeting.id)):
+        following.setdefault(group_id, (meeting_id, starts_at))
+    return {row.group_id: SessionSummary(int(row.planned or 0), int(row.proposed or 0), int(row.held or 0),
+                                         *following.get(row.group_id, (None, None)))
+            for row in counts}
 
 
 def default_month(meetings: list[Meeting], today: date) -> date:

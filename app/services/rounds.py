@@ -3,6 +3,7 @@ and the companies' answers. Services flush; the caller commits (and sends the qu
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 import matching
@@ -23,6 +24,7 @@ from app.extensions import db
 from app.models import (
     Application,
     ApplicationStatus,
+    Company,
     GroupMember,
     GroupStatus,
     MatchingRound,
@@ -38,6 +40,7 @@ from app.models import (
     RunStatus,
     SupervisorProfile,
     User,
+    round_participant,
 )
 from app.services import mail
 from app.services.errors import ServiceError
@@ -406,6 +409,78 @@ def changes(previous: dict | None, current: dict | None) -> list[tuple[int, int 
         return []
     before, after = mentor_of(previous), mentor_of(current)
     return sorted((e, before.get(e), after.get(e)) for e in set(before) | set(after) if before.get(e) != after.get(e))
+
+
+@dataclass(frozen=True)
+class RoundCompany:
+    application_id: int
+    name: str
+    role: str
+
+
+def _company_rows(where) -> list[RoundCompany]:
+    rows = db.session.execute(select(Application.id, Company.name, Application.role)
+                              .join(Company, Company.id == Application.company_id).where(where)
+                              .order_by(Application.id))
+    return [RoundCompany(*row) for row in rows]
+
+
+def participant_rows(round_: MatchingRound) -> list[RoundCompany]:
+    """The round's participants as plain rows (name and role), in one query: a round has up to a thousand, too many
+    to load as objects for their names."""
+    return _company_rows(Application.id.in_(select(round_participant.c.application_id)
+                                            .where(round_participant.c.round_id == round_.id)))
+
+
+def count_participants(round_: MatchingRound) -> int:
+    return db.session.scalar(select(func.count()).select_from(round_participant)
+                             .where(round_participant.c.round_id == round_.id))
+
+
+def company_names(application_ids: Iterable[int]) -> dict[int, str]:
+    """application id → company name, for the few companies a page mentions."""
+    ids = sorted({i for i in application_ids if isinstance(i, int)})
+    return {c.application_id: c.name for c in _company_rows(Application.id.in_(ids))} if ids else {}
+
+
+@dataclass
+class GroupLine:
+    """One published group at a glance: its mentor company, supervisor, and its companies' answers (counts, and who
+    declined with their reason)."""
+
+    id: int
+    is_active: bool
+    supervisor: str | None
+    mentor: str | None = None
+    accepted: int = 0
+    pending: int = 0
+    declined: list[tuple[str, str | None]] = dataclasses.field(default_factory=list)
+
+
+def group_lines(round_: MatchingRound) -> list[GroupLine]:
+    """The round's groups in order, each with its answers, from plain rows in two queries (a round has hundreds of
+    groups and a thousand members: as objects they would cost more than the whole page may)."""
+    lines = {row.id: GroupLine(row.id, row.status == GroupStatus.ACTIVE, row.full_name) for row in db.session.execute(
+        select(MentoringGroup.id, MentoringGroup.status, User.full_name)
+        .outerjoin(User, User.id == MentoringGroup.supervisor_id)
+        .where(MentoringGroup.round_id == round_.id).order_by(MentoringGroup.id))}
+    rows = db.session.execute(
+        select(GroupMember.group_id, GroupMember.role, GroupMember.response, GroupMember.decline_reason, Company.name)
+        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+        .join(Application, Application.id == GroupMember.application_id)
+        .join(Company, Company.id == Application.company_id)
+        .where(MentoringGroup.round_id == round_.id).order_by(GroupMember.id))
+    for row in rows:
+        line = lines[row.group_id]
+        if row.role == "mentor" and line.mentor is None:
+            line.mentor = row.name
+        if row.response == Response.ACCEPTED:
+            line.accepted += 1
+        elif row.response == Response.DECLINED:
+            line.declined.append((row.name, row.decline_reason))
+        else:
+            line.pending += 1
+    return list(lines.values())
 
 
 # -- the coordinator's adjustments -----------------------------------------------------------------------------

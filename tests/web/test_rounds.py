@@ -15,11 +15,14 @@ from app.models import (
     Application,
     GroupMember,
     MatchingRound,
+    Meeting,
+    MeetingStatus,
     MentoringGroup,
     Response,
     RoundEvent,
     RoundRun,
     RunStatus,
+    SessionRecord,
     User,
     utcnow,
 )
@@ -263,3 +266,38 @@ def test_bad_value_in_each_field_of_the_round_form(app, demo_world):
                 continue
             assert response.status_code == 200, context
             assert row_counts(app) == before, context
+
+
+def test_published_round_page_shows_each_group_in_one_line_with_its_next_session(app, demo_world):
+    """Hundreds of groups and thousands of sessions: one line per group (answers, sessions planned and held, the
+    next session), the full lists on the group pages and the calendar; the proposal's cards on request."""
+    now = utcnow()
+    with app.app_context():
+        round_ = db.session.get(MatchingRound, demo_world["published"])
+        first, second = round_.groups[0], round_.groups[1]
+        coming = [m for m in first.meetings if m.ends_at > now]
+        coming[0].status = MeetingStatus.CANCELLED  # the next is the one after a cancelled one
+        coming[1].status = MeetingStatus.PROPOSED
+        mentee = next(m for m in second.members if m.role == "mentee")
+        mentee.response, mentee.decline_reason = Response.DECLINED, "Zu weit weg"
+        db.session.commit()
+        held = db.session.scalar(select(func.count()).select_from(SessionRecord).join(Meeting).where(
+            Meeting.group_id == first.id, SessionRecord.outcome == "held"))
+        expected = {"held": held, "next": coming[1].id, "later": coming[2].id, "first": first.id, "second": second.id,
+                    "planned": len(first.meetings) - 1, "declined": mentee.application.company.name,
+                    "groups": [g.id for g in round_.groups]}
+    client = app.test_client()
+    login(client, "coordinator@example.org", demo.DEMO_PASSWORD)
+    page = client.get(f"/coordinator/rounds/{demo_world['published']}").get_data(as_text=True)
+    assert all(f'href="/groups/{g}"' in page for g in expected["groups"])
+    assert f'href="/meetings/{expected["next"]}"' in page and f'href="/meetings/{expected["later"]}"' not in page
+    assert f'/coordinator/rounds/{demo_world["published"]}/calendar' in page
+    row = re.search(rf'<tr>\s*<td><a href="/groups/{expected["first"]}">.*?</tr>', page, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'<td class="text-end">(.*?)</td>', row, re.S)]
+    assert cells[0].startswith(str(expected["planned"])) and "1 vorgeschlagen" in cells[0]
+    assert cells[1] == str(expected["held"])
+    assert "Zu weit weg" in page and expected["declined"] in page and "1 abgesagt" in page
+    assert "1 Termin bestätigen" in page and "/meetings/confirm" in page
+    # The proposal's cards are not on the page unless asked for.
+    assert "Warum" not in page
+    assert "Warum" in client.get(f"/coordinator/rounds/{demo_world['published']}?proposal=all").get_data(as_text=True)
