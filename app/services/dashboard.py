@@ -68,72 +68,77 @@ def build(programme_ids: list[int], since: date, until: date, now: datetime) -> 
     group_ids = [g.id for g in groups]
     active = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on >= now.date())
     finished = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on < now.date())
+    # One row per meeting of the period with the companies present at it (each once, however many of its people
+    # came), attendance aggregated inside: fetched per group (an index), not joined as an aggregated table, which
+    # PostgreSQL without table statistics would run again for every meeting.
     meetings = db.session.execute(
-        select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome)
+        select(Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome,
+               func.count(func.distinct(Attendance.application_id)))
         .outerjoin(SessionRecord, SessionRecord.meeting_id == Meeting.id)
+        .outerjoin(Attendance, Attendance.meeting_id == SessionRecord.meeting_id)
         .where(Meeting.group_id.in_(group_ids or [0]), Meeting.starts_at >= start, Meeting.starts_at < end,
-               Meeting.status != MeetingStatus.PROPOSED)).all()
-    held = [m for m in meetings if m.outcome == "held"]
-    planned = [m for m in meetings if m.status == MeetingStatus.CONFIRMED]
-    cancelled = [m for m in meetings if m.status == MeetingStatus.CANCELLED]
+               Meeting.status != MeetingStatus.PROPOSED)
+        .group_by(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome)).all()
+    # Each group's members (those who did not decline are expected at every session), mentor and match scores.
+    members: Counter[int] = Counter()
+    mentor_names: dict[int, str] = {}
+    scores = []
+    for group_id, role, response, score, name in db.session.execute(
+            select(GroupMember.group_id, GroupMember.role, GroupMember.response, GroupMember.score, Company.name)
+            .join(Application, Application.id == GroupMember.application_id)
+            .join(Company, Company.id == Application.company_id)
+            .where(GroupMember.group_id.in_(group_ids or [0])).order_by(GroupMember.id)):
+        if response != Response.DECLINED:
+            members[group_id] += 1
+        if role == "mentor":
+            mentor_names[group_id] = name
+        if score is not None:
+            scores.append(score)
+    held = planned = cancelled = 0
     per_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for m in planned:
-        key = local(m.starts_at).strftime("%Y-%m")
-        per_month[key][1] += 1
-        if m.outcome == "held":
-            per_month[key][0] += 1
-    members = Counter(dict(db.session.execute(select(GroupMember.group_id, func.count()).where(
-        GroupMember.group_id.in_(group_ids or [0]), GroupMember.response != Response.DECLINED)
-        .group_by(GroupMember.group_id)).all()))
-    # The held meetings again, as a subquery: thousands of ids as bound parameters cost more than the query.
-    held_ids = (select(Meeting.id).join(SessionRecord, SessionRecord.meeting_id == Meeting.id)
-                .where(Meeting.group_id.in_(select(MentoringGroup.id).where(MentoringGroup.programme_id.in_(
-                    programme_ids))), Meeting.starts_at >= start, Meeting.starts_at < end,
-                       Meeting.status != MeetingStatus.PROPOSED, SessionRecord.outcome == "held"))
-    present = dict(db.session.execute(select(Attendance.meeting_id, func.count(func.distinct(
-        Attendance.application_id))).where(Attendance.meeting_id.in_(held_ids))
-        .group_by(Attendance.meeting_id)).all())
     by_group: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for m in held:
-        by_group[m.group_id][0] += present.get(m.id, 0)
-        by_group[m.group_id][1] += members.get(m.group_id, 0)
+    for group_id, starts_at, status, outcome, present in meetings:
+        if outcome == "held":
+            held += 1
+            by_group[group_id][0] += present
+            by_group[group_id][1] += members.get(group_id, 0)
+        if status == MeetingStatus.CONFIRMED:
+            planned += 1
+            moment = local(starts_at)
+            counts = per_month[f"{moment.year:04d}-{moment.month:02d}"]
+            counts[1] += 1
+            if outcome == "held":
+                counts[0] += 1
+        elif status == MeetingStatus.CANCELLED:
+            cancelled += 1
     came, expected = sum(v[0] for v in by_group.values()), sum(v[1] for v in by_group.values())
-    feedback_count, feedback_avg = db.session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating))
-                                                      .where(Feedback.meeting_id.in_(held_ids))
-                                                      ).one()
+    feedback_count, feedback_avg = db.session.execute(
+        select(func.count(Feedback.id), func.avg(Feedback.rating))
+        .join(SessionRecord, SessionRecord.meeting_id == Feedback.meeting_id)
+        .join(Meeting, Meeting.id == Feedback.meeting_id)
+        .where(Meeting.group_id.in_(group_ids or [0]), Meeting.starts_at >= start, Meeting.starts_at < end,
+               Meeting.status != MeetingStatus.PROPOSED, SessionRecord.outcome == "held")).one()
     measures = db.session.execute(select(Measure.status, func.count()).where(
         Measure.group_id.in_(group_ids or [0]), Measure.created_at >= start, Measure.created_at < end)
         .group_by(Measure.status)).all()
-    names = dict(db.session.execute(
-        select(MentoringGroup.id, Application.id).join(GroupMember, GroupMember.group_id == MentoringGroup.id)
-        .join(Application, GroupMember.application_id == Application.id)
-        .where(MentoringGroup.id.in_(group_ids or [0]), GroupMember.role == "mentor")).all())
-    mentor_names = _company_names(list(names.values()))
     dashboard = Dashboard(
         since=since, until=until, companies=companies, groups_active=active, groups_finished=finished,
-        meetings_held=len(held), meetings_planned=len(planned), meetings_cancelled=len(cancelled),
+        meetings_held=held, meetings_planned=planned, meetings_cancelled=cancelled,
         attendance_rate=round(100 * came / expected, 1) if expected else None,
         feedback_average=round(float(feedback_avg), 2) if feedback_avg is not None else None,
         feedback_count=int(feedback_count or 0), measures_agreed=sum(n for _, n in measures),
         measures_done=sum(n for s, n in measures if s == MeasureStatus.DONE),
         months=[(month, v[0], v[1]) for month, v in sorted(per_month.items())],
-        score_bins=_score_bins(group_ids),
-        attendance_by_group=sorted(((mentor_names.get(names.get(gid), str(gid)), round(100 * v[0] / v[1], 1))
+        score_bins=_score_bins(scores),
+        attendance_by_group=sorted(((mentor_names.get(gid, str(gid)), round(100 * v[0] / v[1], 1))
                                     for gid, v in by_group.items() if v[1]), key=lambda row: row[0]),
     )
     _maturity(dashboard, programme_ids)
     return dashboard
 
 
-def _company_names(application_ids: list[int]) -> dict[int, str]:
-    return dict(db.session.execute(select(Application.id, Company.name).join(Company)
-                                   .where(Application.id.in_(application_ids or [0]))).all())
-
-
-def _score_bins(group_ids: list[int]) -> list[tuple[str, int]]:
+def _score_bins(scores: list[int]) -> list[tuple[str, int]]:
     """Match scores (0–100) of the mentees in the programmes' groups, in bins of ten."""
-    scores = db.session.scalars(select(GroupMember.score).where(GroupMember.group_id.in_(group_ids or [0]),
-                                                                GroupMember.score.is_not(None))).all()
     bins = Counter(min(9, int(s / 100)) for s in scores)
     return [(f"{10 * b}–{10 * b + 10}", bins.get(b, 0)) for b in range(10)]
 
