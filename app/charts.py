@@ -56,10 +56,11 @@ def _add_series(chart, series: Series, top_down: bool = False) -> None:
 
 
 def maturity_chart_svg(series: Series, *, title: str | None = None) -> bytes:
-    """A horizontal bar chart of the ten areas (0–4), one bar per assessment."""
-    chart = _config(pygal.HorizontalBar, title, y_labels=[0, 1, 2, 3, 4], margin_left=10)
-    _add_series(chart, series, top_down=True)
-    return _bytes(chart.render())
+    """A horizontal bar chart of the ten areas (0–4), one bar per assessment, area 1 at the top."""
+    return bar_chart_svg([str(d.short) for d in maturity.DIMENSIONS],
+                         [(str(name), [scores.get(d.key) for d in maturity.DIMENSIONS]) for name, scores in series],
+                         title=title, horizontal=True, value_range=(0, 4), ticks=[0, 1, 2, 3, 4], height=420,
+                         legend=True)
 
 
 def maturity_radar_svg(series: Series, *, title: str | None = None) -> bytes:
@@ -88,15 +89,17 @@ def _number(value: float) -> str:
 
 def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | int | None]]], *,
                   title: str | None = None, horizontal: bool = False, value_range: tuple[float, float] | None = None,
-                  height: int = 360) -> bytes:
+                  height: int = 360, ticks: Sequence[float] | None = None,
+                  legend: bool | None = None) -> bytes:
     """A bar chart of any figures (one bar per series and label), script-free like the others. Drawn here
     rather than by pygal: a bar is one rect with its figure as title, so that 300 groups cost a few
     milliseconds, not a hundred."""
-    width, pad, title_h, legend_h = 720, 12, (34 if title else 8), (30 if len(series) > 1 else 0)
+    shows_legend = len(series) > 1 if legend is None else legend
+    width, pad, title_h, legend_h = 720, 12, (34 if title else 8), (30 if shows_legend else 0)
     values = [v for _, vs in series for v in vs if v is not None]
     if value_range is not None:
         low, high = value_range
-        ticks = [low + (high - low) * i / 5 for i in range(6)]
+        ticks = list(ticks) if ticks else [low + (high - low) * i / 5 for i in range(6)]
     else:  # counts: whole numbers on the axis
         top = max(values or [1])
         step = max(1, round(top / 6))
