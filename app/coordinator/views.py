@@ -44,6 +44,7 @@ from app.views_common import apply_service_error
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 GROUPS_PER_PAGE = 50
+APPLICATIONS_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -74,10 +75,13 @@ def programme(programme_id: int):
     programme_ = get_programme_or_404(programme_id, for_user=current_user)
     form = FilterForm(request.args, statuses={s.value: STATUS_LABELS[s.value] for s in ApplicationStatus},
                       roles={"mentor": STATUS_LABELS["mentor"], "mentee": STATUS_LABELS["mentee"]})
-    rows = review.list_applications(programme_, **form.filters())
-    shortfalls = {r.application.id: review.mentor_shortfall(r.application, r.assessment) for r in rows}
-    return render_template("coordinator/programme.html", programme=programme_, rows=rows, form=form,
-                           shortfalls=shortfalls, taxonomy=taxonomy)
+    filters = form.filters()
+    found = review.application_page(programme_, page=request.args.get("page", 1, type=int),
+                                    per_page=APPLICATIONS_PER_PAGE, **filters)
+    # The page links keep the filters and the order (only those set, so that the links stay short).
+    keep = {key: value for key, value in filters.items() if value and (key, value) != ("sort", "name")}
+    return render_template("coordinator/programme.html", programme=programme_, found=found, form=form, keep=keep,
+                           taxonomy=taxonomy)
 
 
 @bp.get("/applications/<int:application_id>")

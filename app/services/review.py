@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app import maturity
@@ -16,6 +16,7 @@ from app.models import (
     ChangeProposal,
     Company,
     CompanyRole,
+    MaturityAnswer,
     MaturityAssessment,
     OutboundEmail,
     Programme,
@@ -34,28 +35,18 @@ class ApplicationRow:
     assessment: MaturityAssessment | None
 
 
-def latest_assessments(company_ids: list[int]) -> dict[int, MaturityAssessment]:
-    """The newest assessment of each company, in one query."""
-    if not company_ids:
-        return {}
-    newest = (
-        select(MaturityAssessment.company_id, func.max(MaturityAssessment.id).label("id"))
-        .where(MaturityAssessment.company_id.in_(company_ids))
-        .group_by(MaturityAssessment.company_id)
-        .subquery()
-    )
-    rows = db.session.scalars(select(MaturityAssessment).join(newest, MaturityAssessment.id == newest.c.id))
-    return {row.company_id: row for row in rows}
-
-
-def list_applications(programme: Programme, *, role: str = "", status: str = "", sector: str = "", size: str = "",
-                      level: str = "", sort: str = "name") -> list[ApplicationRow]:
-    """Applications of a programme, filtered and sorted, each with the company's latest assessment."""
+def _applications_query(programme: Programme, *, role: str, status: str, sector: str, size: str, level: str,
+                        sort: str) -> Select:
+    """Applications of a programme with their company and the company's newest assessment, filtered and sorted in
+    SQL (ties broken by id, so that pages neither repeat nor skip a row)."""
+    # The newest assessment looked up per company (index on company_id): a plan that does not depend on statistics.
+    newest = (select(func.max(MaturityAssessment.id)).where(MaturityAssessment.company_id == Company.id)
+              .correlate(Company).scalar_subquery())
     query = (
-        select(Application, Company)
+        select(Application, Company, MaturityAssessment)
         .join(Company, Company.id == Application.company_id)
+        .outerjoin(MaturityAssessment, MaturityAssessment.id == newest)
         .where(Application.programme_id == programme.id)
-        .options(selectinload(Application.proposals))
     )
     if role:
         query = query.where(Application.role == role)
@@ -65,23 +56,64 @@ def list_applications(programme: Programme, *, role: str = "", status: str = "",
         query = query.where(Company.sector == sector)
     if size:
         query = query.where(Company.headcount_band == size)
-    pairs = db.session.execute(query).all()
-    latest = latest_assessments([company.id for _, company in pairs])
-    # Mentors are checked against the thresholds (mentor_shortfall reads the answers): load theirs in one query.
-    mentors = [latest[c.id].id for a, c in pairs if a.role == CompanyRole.MENTOR and c.id in latest]
-    if mentors:
-        db.session.scalars(select(MaturityAssessment).where(MaturityAssessment.id.in_(mentors))
-                           .options(selectinload(MaturityAssessment.answers))).all()
-    rows = [ApplicationRow(a, c, latest.get(c.id)) for a, c in pairs]
     if level:
-        rows = [r for r in rows if r.assessment is not None and r.assessment.level == level]
+        query = query.where(MaturityAssessment.level == level)
     if sort == "submitted":
-        rows.sort(key=lambda r: (r.application.submitted_at is None, r.application.submitted_at, r.company.name))
+        order = [Application.submitted_at.is_(None), Application.submitted_at, Company.name]
     elif sort == "score":
-        rows.sort(key=lambda r: (-(r.assessment.overall if r.assessment else -1), r.company.name))
+        order = [func.coalesce(MaturityAssessment.overall, -1).desc(), Company.name]
     else:
-        rows.sort(key=lambda r: r.company.name.lower())
-    return rows
+        order = [func.lower(Company.name)]
+    return query.order_by(*order, Application.id)
+
+
+def _rows(query: Select) -> list[ApplicationRow]:
+    """The rows of a query of _applications_query, with the change proposals that the list marks."""
+    return [ApplicationRow(a, c, m) for a, c, m in
+            db.session.execute(query.options(selectinload(Application.proposals))).all()]
+
+
+def list_applications(programme: Programme, *, role: str = "", status: str = "", sector: str = "", size: str = "",
+                      level: str = "", sort: str = "name") -> list[ApplicationRow]:
+    """Applications of a programme, filtered and sorted, each with the company's latest assessment."""
+    return _rows(_applications_query(programme, role=role, status=status, sector=sector, size=size, level=level,
+                                     sort=sort))
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    rows: list[ApplicationRow]
+    shortfalls: dict[int, Shortfall | None]  # application id → shortfall, for the rows shown
+    total: int
+    page: int
+    pages: int
+    first: int  # the position of the page's first row in the whole list, from 1
+    last: int
+
+
+def application_page(programme: Programme, *, page: int, per_page: int, role: str = "", status: str = "",
+                     sector: str = "", size: str = "", level: str = "", sort: str = "name") -> ApplicationPage:
+    """One page of the programme's applications, filtered and sorted in SQL; only its rows are loaded and checked
+    against the mentor thresholds. A page number out of range shows the nearest page."""
+    query = _applications_query(programme, role=role, status=status, sector=sector, size=size, level=level,
+                                sort=sort)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Application.id).order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = _rows(query.limit(per_page).offset((page - 1) * per_page))
+    # The mentors' answers as plain values, in one query (as objects they cost more than the rest of the page).
+    mentors = [r.assessment.id for r in rows if r.application.role == CompanyRole.MENTOR and r.assessment]
+    answers: dict[int, dict[str, int | None]] = {m: {} for m in mentors}
+    for assessment_id, dimension, score in db.session.execute(
+            select(MaturityAnswer.assessment_id, MaturityAnswer.dimension, MaturityAnswer.score)
+            .where(MaturityAnswer.assessment_id.in_(mentors or [0]))):
+        answers[assessment_id][dimension] = score
+    shortfalls = {r.application.id: mentor_shortfall(r.application, r.assessment,
+                                                     scores=answers.get(r.assessment.id) if r.assessment else None)
+                  for r in rows}
+    first = (page - 1) * per_page + 1 if rows else 0
+    return ApplicationPage(rows, shortfalls, total, page, pages, first, first + len(rows) - 1 if rows else 0)
 
 
 @dataclass(frozen=True)
@@ -91,14 +123,16 @@ class Shortfall:
     dimensions: list[str]
 
 
-def mentor_shortfall(application: Application, assessment: MaturityAssessment | None) -> Shortfall | None:
-    """For a mentor applicant below the programme's threshold: the overall score and the dimensions that fall short."""
+def mentor_shortfall(application: Application, assessment: MaturityAssessment | None, *,
+                     scores: dict[str, int | None] | None = None) -> Shortfall | None:
+    """For a mentor applicant below the programme's threshold: the overall score and the dimensions that fall short.
+    scores: the assessment's answers if the caller has them already (else they are read from the assessment)."""
     if application.role != CompanyRole.MENTOR:
         return None
     programme = application.programme
     if assessment is None:
         return Shortfall(None, programme.mentor_min_overall, [])
-    score = maturity.score_assessment(assessment.scores)
+    score = maturity.score_assessment(assessment.scores if scores is None else scores)
     weak = maturity.shortfalls(score, programme.mentor_min_dimension)
     if score.overall >= programme.mentor_min_overall and not weak:
         return None

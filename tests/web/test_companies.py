@@ -1,6 +1,8 @@
 """Service rules of applications: consent first, states, edits after approval become proposals, review."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,6 +13,7 @@ from app.models import (
     ApplicationStatus,
     ChangeProposal,
     Company,
+    MaturityAnswer,
     MaturityAssessment,
     Programme,
     Role,
@@ -19,6 +22,7 @@ from app.models import (
 )
 from app.services import companies, review
 from app.services.errors import ServiceError
+from tests.conftest import login
 
 PROFILE = {"name": "Bäckerei Test", "sector": "C", "headcount_band": "16_25", "municipality": "Südlohn",
            "has_works_council": False, "has_shift_work": True, "has_charta": False, "has_audit": False,
@@ -220,3 +224,60 @@ def test_list_filters_and_sorts(setup):
     assert [r.company.name for r in review.list_applications(programme, level="role_model")] == ["Aaa Mentor GmbH"]
     assert review.list_applications(programme, sector="Q") == []
     assert db.session.scalar(select(func.count()).select_from(Application)) == 2
+
+
+def _row_of(page: str, name: str) -> str:
+    return re.search(rf"<tr>(?:(?!</tr>).)*>{name}</a>.*?</tr>", page, re.S).group(0)
+
+
+def test_programme_page_shows_50_applications_a_page_and_keeps_filters_and_order(app, make):
+    """120 applications: pages of 50 in the chosen order, the page links keep the filters and the order, mentors on
+    any page are checked against the thresholds; a page out of range or garbled gives the nearest page, never a 500."""
+    programme = make.programme()
+    coordinator = make.user(Role.COORDINATOR, programmes=[programme])
+    with app.app_context():
+        for i in range(120):
+            company = Company(name=f"Firma {i:03d}")
+            answers = dict.fromkeys(maturity.DIMENSION_KEYS, 4 if i % 6 == 0 else 1)
+            score = maturity.score_assessment(answers)
+            db.session.add_all([company, Application(company=company, programme_id=programme.id,
+                                                     role="mentor" if i % 3 == 0 else "mentee", status="submitted"),
+                                MaturityAssessment(company=company, overall=score.overall, level=score.level.key,
+                                                   answers=[MaturityAnswer(dimension=d, score=v)
+                                                            for d, v in answers.items()])])
+        db.session.commit()
+        weak = maturity.score_assessment(dict.fromkeys(maturity.DIMENSION_KEYS, 1)).level.key
+    client = app.test_client()
+    login(client, coordinator.email)
+    url = f"/coordinator/programmes/{programme.id}"
+
+    first = client.get(url).get_data(as_text=True)
+    assert "Bewerbungen 1–50 von 120" in first and "Firma 049" in first and "Firma 050" not in first
+    assert f'href="{url}?page=2"' in first and "Seite 1 von 3" in first
+    second = client.get(f"{url}?page=2").get_data(as_text=True)
+    assert "Bewerbungen 51–100 von 120" in second and "Firma 049" not in second
+    assert "Firma 050" in second and "Firma 099" in second and "Firma 100" not in second
+    assert "unter Mentor-Schwelle" in _row_of(second, "Firma 051")  # a weak mentor
+    assert "unter Mentor-Schwelle" not in _row_of(second, "Firma 054")  # a strong mentor
+    assert "unter Mentor-Schwelle" not in _row_of(second, "Firma 052")  # a mentee
+
+    # Filters and order are kept by the page links; the second page goes on where the first stopped.
+    filtered = client.get(f"{url}?role=mentee&sort=score&page=2").get_data(as_text=True)
+    assert "Bewerbungen 51–80 von 80" in filtered
+    links = re.findall(r'class="page-link" href="([^"]+)"', filtered)
+    assert links and all("role=mentee" in link and "sort=score" in link for link in links)
+    first_mentees = client.get(f"{url}?role=mentee&sort=score").get_data(as_text=True)
+    shown = set(re.findall(r">(Firma \d{3})</a>", filtered))
+    assert len(shown) == 30 and not shown & set(re.findall(r">(Firma \d{3})</a>", first_mentees))
+    assert all(int(name[-3:]) % 3 for name in shown)  # mentees only
+    by_level = client.get(f"{url}?level={weak}").get_data(as_text=True)
+    assert "Bewerbungen 1–50 von 100" in by_level and f"level={weak}" in by_level
+
+    # Beyond the last page: the last page; garbled (or too long to be a number), zero or negative: the first.
+    for beyond in ("999", "9" * 30):
+        assert "Bewerbungen 101–120 von 120" in client.get(f"{url}?page={beyond}").get_data(as_text=True)
+    for bad in ("abc", "-3", "0", "9" * 5000, "1.5", ""):
+        response = client.get(f"{url}?page={bad}")
+        assert response.status_code == 200 and "Bewerbungen 1–50 von 120" in response.get_data(as_text=True), bad
+    empty = client.get(f"{url}?sector=Q&page=3").get_data(as_text=True)
+    assert "Keine Bewerbung passt zu diesen Filtern." in empty and "page-link" not in empty
