@@ -69,16 +69,15 @@ def build(programme_ids: list[int], since: date, until: date, now: datetime) -> 
     active = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on >= now.date())
     finished = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on < now.date())
     # One row per meeting of the period with the companies present at it (each once, however many of its people
-    # came), attendance aggregated inside: fetched per group (an index), not joined as an aggregated table, which
-    # PostgreSQL without table statistics would run again for every meeting.
+    # came), counted by a subquery per meeting (an index lookup each) rather than joined as an aggregated table,
+    # which PostgreSQL without table statistics would run again for every meeting.
+    present = (select(func.count(func.distinct(Attendance.application_id)))
+               .where(Attendance.meeting_id == SessionRecord.meeting_id).correlate(SessionRecord).scalar_subquery())
     meetings = db.session.execute(
-        select(Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome,
-               func.count(func.distinct(Attendance.application_id)))
+        select(Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome, present)
         .outerjoin(SessionRecord, SessionRecord.meeting_id == Meeting.id)
-        .outerjoin(Attendance, Attendance.meeting_id == SessionRecord.meeting_id)
         .where(Meeting.group_id.in_(group_ids or [0]), Meeting.starts_at >= start, Meeting.starts_at < end,
-               Meeting.status != MeetingStatus.PROPOSED)
-        .group_by(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.status, SessionRecord.outcome)).all()
+               Meeting.status != MeetingStatus.PROPOSED)).all()
     # Each group's members (those who did not decline are expected at every session), mentor and match scores.
     members: Counter[int] = Counter()
     mentor_names: dict[int, str] = {}
