@@ -37,6 +37,7 @@ from app.views_common import apply_service_error
 from matching.jsonio import instance_to_json
 
 bp = Blueprint("rounds", __name__, url_prefix="/coordinator")
+GROUPS_PER_PAGE = 50
 
 
 def _round_form(form: RoundForm, programme) -> RoundForm:
@@ -184,8 +185,12 @@ def detail(round_id: int):
     users = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_({e.actor_id for e in round_.events if e.actor_id}))).all()}
     last_plan = next((e for e in reversed(round_.events) if e.kind == "plan"), None)
-    groups = rounds.group_lines(round_) if not round_.is_draft else []
-    sessions = meetings.session_summaries(round_, now) if not round_.is_draft else {}
+    groups = (rounds.group_lines(round_, page=request.args.get("page", 1, type=int), per_page=GROUPS_PER_PAGE)
+              if not round_.is_draft else None)
+    shown = [g.id for g in groups.lines] if groups else []
+    sessions = meetings.session_summaries(round_, now, shown) if groups else {}
+    planned, proposed = meetings.session_totals(round_) if groups else (0, 0)
+    plan_problems = last_plan.details.get("problems", []) if last_plan else []
     # A published round's proposal lives on in its groups; its full cards (hundreds) only on request.
     show_proposal = round_.is_draft or request.args.get("proposal") == "all"
     pinned = {(r.mentor_application_id, r.mentee_application_id) for r in round_.rules if r.kind == "pin"}
@@ -203,10 +208,10 @@ def detail(round_id: int):
     return render_template(
         "rounds/detail.html", round=round_, run=run, names=names, participant_count=(
             len(participants) if round_.is_draft else rounds.count_participants(round_)), groups=groups, sessions=sessions,
-        proposed=sum(s.proposed for s in sessions.values()), planned=sum(s.planned for s in sessions.values()),
+        keep={"proposal": "all"} if show_proposal and not round_.is_draft else {},
+        proposed=proposed, planned=planned,
         show_proposal=show_proposal, pinned=pinned, session_date=_date_formatter("EEE dd.MM.yyyy HH:mm"),
-        group_names={g.id: g.mentor for g in groups if g.mentor},
-        plan_problems=(last_plan.details.get("problems", []) if last_plan else []),
+        group_names=rounds.mentor_names(p.get("group") for p in plan_problems), plan_problems=plan_problems,
         problem_text=lambda code: str(meetings.PROBLEM_TEXTS.get(code, code)), elapsed=elapsed,
         supervisors=supervisors, totals=rounds.totals(round_.proposal),
         previous_totals=rounds.totals(round_.previous_proposal),

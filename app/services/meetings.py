@@ -339,11 +339,21 @@ class SessionSummary:
     next_starts_at: datetime | None
 
 
-def session_summaries(round_: MatchingRound, now: datetime) -> dict[int, SessionSummary]:
-    """group id → its session summary, for the active groups of a round; two aggregate queries, no meeting objects
-    (a round has thousands of meetings)."""
+def session_totals(round_: MatchingRound) -> tuple[int, int]:
+    """The sessions of a round's active groups: how many are planned (not cancelled), how many still proposed."""
+    planned, proposed = db.session.execute(
+        select(func.sum(case((Meeting.status != MeetingStatus.CANCELLED, 1), else_=0)),
+               func.sum(case((Meeting.status == MeetingStatus.PROPOSED, 1), else_=0)))
+        .join(MentoringGroup, and_(MentoringGroup.id == Meeting.group_id, MentoringGroup.round_id == round_.id,
+                                   MentoringGroup.status == GroupStatus.ACTIVE))).one()
+    return int(planned or 0), int(proposed or 0)
+
+
+def session_summaries(round_: MatchingRound, now: datetime, group_ids: list[int]) -> dict[int, SessionSummary]:
+    """group id → its session summary, for those of the groups that are active groups of the round; two aggregate
+    queries, no meeting objects (a round has thousands of meetings)."""
     in_round = and_(MentoringGroup.id == Meeting.group_id, MentoringGroup.round_id == round_.id,
-                    MentoringGroup.status == GroupStatus.ACTIVE)
+                    MentoringGroup.status == GroupStatus.ACTIVE, MentoringGroup.id.in_(group_ids or [0]))
     counts = db.session.execute(
         select(Meeting.group_id,
                func.sum(case((Meeting.status != MeetingStatus.CANCELLED, 1), else_=0)).label("planned"),

@@ -457,19 +457,32 @@ class GroupLine:
     declined: list[tuple[str, str | None]] = dataclasses.field(default_factory=list)
 
 
-def group_lines(round_: MatchingRound) -> list[GroupLine]:
-    """The round's groups in order, each with its answers, from plain rows in two queries (a round has hundreds of
-    groups and a thousand members: as objects they would cost more than the whole page may)."""
+@dataclass(frozen=True)
+class GroupPage:
+    lines: list[GroupLine]
+    total: int
+    page: int
+    pages: int
+    answers: dict[str, int]  # the answers of all the round's companies: response → count
+
+
+def group_lines(round_: MatchingRound, *, page: int, per_page: int) -> GroupPage:
+    """One page of the round's groups in order, each with its answers, from plain rows in four queries (a round has
+    hundreds of groups and a thousand members: as objects they would cost more than the whole page may). A page
+    number out of range shows the nearest page."""
+    in_round = MentoringGroup.round_id == round_.id
+    total = db.session.scalar(select(func.count()).select_from(MentoringGroup).where(in_round))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
     lines = {row.id: GroupLine(row.id, row.status == GroupStatus.ACTIVE, row.full_name) for row in db.session.execute(
         select(MentoringGroup.id, MentoringGroup.status, User.full_name)
         .outerjoin(User, User.id == MentoringGroup.supervisor_id)
-        .where(MentoringGroup.round_id == round_.id).order_by(MentoringGroup.id))}
+        .where(in_round).order_by(MentoringGroup.id).limit(per_page).offset((page - 1) * per_page))}
     rows = db.session.execute(
         select(GroupMember.group_id, GroupMember.role, GroupMember.response, GroupMember.decline_reason, Company.name)
-        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
         .join(Application, Application.id == GroupMember.application_id)
         .join(Company, Company.id == Application.company_id)
-        .where(MentoringGroup.round_id == round_.id).order_by(GroupMember.id))
+        .where(GroupMember.group_id.in_(list(lines) or [0])).order_by(GroupMember.id))
     for row in rows:
         line = lines[row.group_id]
         if row.role == "mentor" and line.mentor is None:
@@ -480,7 +493,23 @@ def group_lines(round_: MatchingRound) -> list[GroupLine]:
             line.declined.append((row.name, row.decline_reason))
         else:
             line.pending += 1
-    return list(lines.values())
+    answers = dict.fromkeys((Response.ACCEPTED, Response.PENDING, Response.DECLINED), 0)
+    for response, count in db.session.execute(
+            select(GroupMember.response, func.count()).join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+            .where(in_round).group_by(GroupMember.response)):
+        answers[response if response in answers else Response.PENDING] += count
+    return GroupPage(list(lines.values()), total, page, pages, {str(k): v for k, v in answers.items()})
+
+
+def mentor_names(group_ids: Iterable[int]) -> dict[int, str]:
+    """group id → its mentor company's name, for the few groups a page mentions outside its list."""
+    ids = sorted({i for i in group_ids if isinstance(i, int)})
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(GroupMember.group_id, Company.name).join(Application, Application.id == GroupMember.application_id)
+        .join(Company, Company.id == Application.company_id)
+        .where(GroupMember.group_id.in_(ids), GroupMember.role == "mentor")).all())
 
 
 # -- the coordinator's adjustments -----------------------------------------------------------------------------

@@ -301,3 +301,24 @@ def test_published_round_page_shows_each_group_in_one_line_with_its_next_session
     # The proposal's cards are not on the page unless asked for.
     assert "Warum" not in page
     assert "Warum" in client.get(f"/coordinator/rounds/{demo_world['published']}?proposal=all").get_data(as_text=True)
+
+
+def test_published_round_page_shows_50_groups_a_page(app, demo_world):
+    with app.app_context():
+        round_ = db.session.get(MatchingRound, demo_world["published"])
+        db.session.add_all([MentoringGroup(programme_id=round_.programme_id, round_id=round_.id,
+                                           starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+                            for _ in range(60)])
+        db.session.commit()
+        ids = [g.id for g in db.session.scalars(select(MentoringGroup).where(MentoringGroup.round_id == round_.id)
+                                                .order_by(MentoringGroup.id))]
+    client = app.test_client()
+    login(client, "coordinator@example.org", demo.DEMO_PASSWORD)
+    url = f"/coordinator/rounds/{demo_world['published']}"
+    first, second = (client.get(f"{url}?page={n}").get_data(as_text=True) for n in (1, 2))
+    assert all(f'href="/groups/{g}"' in first for g in ids[:50]) and f'href="/groups/{ids[50]}"' not in first
+    assert all(f'href="/groups/{g}"' in second for g in ids[50:]) and f'href="/groups/{ids[0]}"' not in second
+    assert "Seite 2 von 2" in second and f'href="{url}?page=1#groups-title"' in second
+    for odd in ("abc", "0", "-1", "99", "9" * 5000):
+        response = client.get(f"{url}?page={odd}")
+        assert response.status_code == 200 and "Seite " in response.get_data(as_text=True), odd
