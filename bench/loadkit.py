@@ -99,6 +99,11 @@ def build_database(url: str, accounts_path: Path) -> dict:
             supervised.setdefault(index % SUPERVISORS, []).append(group_id)
         db.session.commit()
         round_id = db.session.scalar(select(MentoringGroup.round_id).limit(1))
+        # A production database has planner statistics (autovacuum analyses tables as they fill); a freshly bulk-
+        # loaded one has none until analysed, and PostgreSQL then picks plans no running installation would.
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
 
     def journey(group_ids: list[int]) -> dict:
         return {"groups": group_ids, "meetings": [m for g in group_ids for m in meetings.get(g, [])],
