@@ -187,9 +187,9 @@ class Coordinator(TandemUser):
 
 
 class MinimalUser(FastHttpUser):
-    """The ceiling: bench/minimal_app.py's page, as fast as it answers."""
+    """The ceiling: bench/minimal_app.py's page, as fast as it answers (or with the think time asked for)."""
 
-    wait_time = constant(0)
+    wait_time = WAIT
 
     @task
     def hello(self) -> None:
