@@ -62,3 +62,28 @@ def test_hr_lead_downloads_their_data_and_asks_to_leave(page, backend, demo_worl
     page.locator("form[action$='/consent/withdraw'] [type=submit]").click()
     expect(page.locator(".alert-info")).to_be_visible()
     assert any("Stadtlohner" in m.subject for m in mailbox.messages("coordinator@example.org"))
+
+
+def test_coordinator_scans_the_groups_sorted_and_filtered(page, backend, demo_world):
+    log_in(page, "coordinator@example.org", demo.DEMO_PASSWORD)
+    page.goto(f"/coordinator/programmes/{demo_world['programme']}")
+    page.locator(f"a.btn[href$='/programmes/{demo_world['programme']}/groups']").click()
+    expect(page.get_by_role("heading", name="Mentoring-Gruppen")).to_be_visible()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(3)  # the demo's three groups
+    shot(page, "groups-overview", backend)
+    # Sorted by the mentor company: the groups' names come in alphabetical order.
+    page.locator("#sort").select_option("mentor")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(f"http://{page.url.split('/')[2]}/coordinator/programmes/{demo_world['programme']}"
+                             "/groups?sort=mentor")
+    names = [text.strip() for text in page.locator("table tbody tr td:first-child a").all_inner_texts()]
+    assert names == sorted(names) and len(names) == 3
+    # Only those that need attention: the demo's groups each have measures past their date, marked in red.
+    page.locator("#attention").check()
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page.locator("#attention")).to_be_checked()
+    expect(rows).to_have_count(3)
+    expect(page.locator("table tbody .text-danger")).to_have_count(3)
+    expect(page.get_by_text("3 Gruppen, davon 3 mit Handlungsbedarf", exact=False)).to_be_visible()
+    shot(page, "groups-overview-attention", backend)
