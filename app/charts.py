@@ -1,58 +1,16 @@
-"""Charts rendered on the server as SVG (pygal, and plain bar charts drawn here): no script, no web fonts,
-readable when printed."""
+"""Charts rendered on the server as plain SVG bar charts: no script, no web fonts, readable when printed."""
 from __future__ import annotations
 
-import re
-import sys
 from collections.abc import Mapping, Sequence
 
-import pygal
 from markupsafe import escape
-from pygal.style import Style
 
 from app import maturity
 
-# pygal adds an import hook for its map plugins (unused here) that lacks find_spec, so every later import
-# raises an ImportWarning; without the hook Python's own import machinery serves every import.
-sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
-
 PALETTE = ("#1f5f7a", "#8fb8c9", "#e0a458", "#6a994e")
-
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#212529",
-    foreground_strong="#212529",
-    foreground_subtle="#6c757d",
-    colors=PALETTE,
-    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=13,
-    title_font_size=15,
-    value_font_size=12,
-    opacity="1",
-    opacity_hover="1",
-    transition="none",
-)
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 Series = Sequence[tuple[str, Mapping[str, int | None]]]
-
-
-def _config(chart_class, title: str | None, **extra):
-    return chart_class(
-        style=STYLE, width=720, height=420, title=title, js=[], disable_xml_declaration=True, tooltip_border_radius=0,
-        show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=3, range=(0, 4), include_x_axis=True,
-        print_values=False, interpolate=None, explicit_size=True, truncate_label=-1, truncate_legend=-1, **extra,
-    )
-
-
-def _add_series(chart, series: Series, top_down: bool = False) -> None:
-    # pygal draws horizontal bars from the bottom up; reversed, area 1 stands at the top.
-    dimensions = list(reversed(maturity.DIMENSIONS)) if top_down else list(maturity.DIMENSIONS)
-    chart.x_labels = [str(d.short) for d in dimensions]
-    for name, scores in series:
-        chart.add(str(name), [scores.get(d.key) for d in dimensions])
 
 
 def maturity_chart_svg(series: Series, *, title: str | None = None) -> bytes:
@@ -63,26 +21,6 @@ def maturity_chart_svg(series: Series, *, title: str | None = None) -> bytes:
                          legend=True)
 
 
-def maturity_radar_svg(series: Series, *, title: str | None = None) -> bytes:
-    """The same figures as a radar chart."""
-    chart = _config(pygal.Radar, title, y_labels=[0, 1, 2, 3, 4], fill=False)
-    _add_series(chart, series)
-    return _bytes(chart.render())
-
-
-def _bytes(svg: str | bytes) -> bytes:
-    """The rendered SVG without pygal's inline configuration script and credit comment."""
-    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
-    text = re.sub(r"<script\b[^>]*>.*?</script>", "", text, flags=re.DOTALL)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    return text.encode("utf-8")
-
-
-def chart_table(series: Series) -> list[tuple[str, list[int | None]]]:
-    """The chart's figures as rows (area title, value per series), for the table beside the chart."""
-    return [(str(d.title), [scores.get(d.key) for _, scores in series]) for d in maturity.DIMENSIONS]
-
-
 def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -91,9 +29,8 @@ def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
                   title: str | None = None, horizontal: bool = False, value_range: tuple[float, float] | None = None,
                   height: int = 360, ticks: Sequence[float] | None = None,
                   legend: bool | None = None) -> bytes:
-    """A bar chart of any figures (one bar per series and label), script-free like the others. Drawn here
-    rather than by pygal: a bar is one rect with its figure as title, so that 300 groups cost a few
-    milliseconds, not a hundred."""
+    """A bar chart of any figures (one bar per series and label), without script. A bar is one rect with its figure
+    as title, so that 300 groups cost a few milliseconds (pygal, used before, took a hundred)."""
     shows_legend = len(series) > 1 if legend is None else legend
     width, pad, title_h, legend_h = 720, 12, (34 if title else 8), (30 if shows_legend else 0)
     values = [v for _, vs in series for v in vs if v is not None]
@@ -114,7 +51,7 @@ def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
         left, right, top_y, bottom = pad + 7 * max(len(_number(t)) for t in ticks) + 8, width - pad, title_h + 8, \
             height - legend_h - 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-           f'height="{height}" font-family="{escape(STYLE.font_family)}" font-size="13" fill="#212529">',
+           f'height="{height}" font-family="{escape(FONT)}" font-size="13" fill="#212529">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
     if title:
         out.append(f'<title>{escape(title)}</title><text x="{width / 2}" y="24" text-anchor="middle" '

@@ -57,12 +57,10 @@ def end(user: User, *, now: datetime) -> None:
         user.login_secret = None
 
 
-def end_all(user: User, *, now: datetime, keep_current: bool = False) -> None:
-    """End every login session of the account (optionally all but this request's). Flushes."""
-    query = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-    if keep_current and user.login_secret:
-        query = query.where(LoginSession.secret_hash != _hash(user.login_secret))
-    db.session.execute(query.values(ended_at=now).execution_options(synchronize_session=False))
+def end_all(user: User, *, now: datetime) -> None:
+    """End every login session of the account. Flushes."""
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=now).execution_options(synchronize_session=False))
 
 
 def purge(now: datetime) -> int:
