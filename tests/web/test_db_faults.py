@@ -29,6 +29,7 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from tests.conftest import free_port
+from tests.serving import READY_SECONDS, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -59,12 +60,13 @@ class Cluster:
     def _run(self, *args, check: bool = True) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         result = subprocess.run([*prefix, *map(str, args)], cwd=self.root, capture_output=True, text=True,
-                                timeout=60, check=False)
+                                timeout=READY_SECONDS, check=False)
         assert result.returncode == 0 or not check, f"{args[0]} failed: {result.stdout}{result.stderr}"
 
     def _pg_ctl(self, action: str, *extra: str) -> None:
         # -l: the server writes to its log file, not to our pipe (which would keep subprocess.run waiting).
-        self._run(PG_BIN / "pg_ctl", action, "-D", self.data, "-l", self.log, "-w", "-t", "30", *extra)
+        self._run(PG_BIN / "pg_ctl", action, "-D", self.data, "-l", self.log, "-w",
+                  "-t", str(int(READY_SECONDS)), *extra)
 
     def start(self) -> None:
         self._pg_ctl("start", "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root}")
@@ -110,10 +112,8 @@ def web(cluster) -> Iterator[int]:
                                    "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                                   stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 30
-        while Visitor(port).request("GET", "/healthz").status != 200:
-            assert time.monotonic() < deadline and server.poll() is None, (cluster.root / "gunicorn.log").read_text()
-            time.sleep(0.2)
+        wait_until(lambda: Visitor(port).request("GET", "/healthz").status == 200, what=f"gunicorn on {port}",
+                   process=server, log=cluster.root / "gunicorn.log")
         yield port
     finally:
         server.terminate()

@@ -7,33 +7,23 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from tests.conftest import PASSWORD, free_port
+from tests.serving import wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _serve(app, port: int) -> subprocess.Popen:
+def _serve(app, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "shared-secret-" * 4,
            "TANDEM_ENV": "development", "FLASK_APP": "wsgi.py"}
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310 - http only
-                return
-        except OSError:  # refused, reset or timed out while the workers boot
-            time.sleep(0.2)
-    raise AssertionError(f"the server on {port} did not start")
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                 "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=out)
 
 
 class Browser:
@@ -70,16 +60,17 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_logins_logouts_and_throttles_hold_across_two_web_processes(app, make):
+def test_logins_logouts_and_throttles_hold_across_two_web_processes(app, make, tmp_path):
     from app.models import Role
 
     make.user(Role.SUPERVISOR, email="sup@example.org")
     make.user(Role.SUPERVISOR, email="target@example.org")
     ports = [free_port(), free_port()]
-    servers = [_serve(app, port) for port in ports]
+    logs = [tmp_path / f"gunicorn-{port}.log" for port in ports]
+    servers = [_serve(app, port, log) for port, log in zip(ports, logs, strict=True)]
     try:
-        for port in ports:
-            _wait(port)
+        for port, server, log in zip(ports, servers, logs, strict=True):
+            wait_for_http(f"http://127.0.0.1:{port}/healthz", server, log=log)
         a, b = (f"http://127.0.0.1:{port}" for port in ports)
         browser = Browser()
         assert browser.login(a, "sup@example.org", PASSWORD)[0] == 302
