@@ -147,7 +147,11 @@ def audit_log():
     """The audit log, for admins only: filter by action, person and period."""
     found = _audit_filters()
     rows = audit.search(**found["filters"])
-    return render_template("admin/audit.html", form=found["form"], rows=rows, actions=audit.ACTIONS)
+    # The export link keeps the filters that were understood, never the query string as sent (url_for reads
+    # `_method`, `_external`, `_scheme` and `_anchor` as its own options).
+    export_args = {key: str(value) for key, value in found["filters"].items() if value}
+    return render_template("admin/audit.html", form=found["form"], rows=rows, actions=audit.ACTIONS,
+                           export_args=export_args)
 
 
 @bp.get("/audit.csv")
