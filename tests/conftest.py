@@ -7,9 +7,11 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
@@ -28,6 +30,47 @@ PASSWORD = "correct-horse-battery-staple-42"
 BACKENDS = ["sqlite"]
 if os.environ.get("TEST_DATABASE_URL"):
     BACKENDS.append("postgresql")
+
+# The days on which the date-sensitive tests (marked `dates`) run besides today. Each is a day on which a rule
+# about dates could go wrong: the year's turn, the night the clocks go forward and the night they go back in
+# Europe/Berlin, a public holiday of North Rhine-Westphalia only (Corpus Christi; the demo programme is in NW),
+# a Monday morning and a Sunday. All other tests run on the real today. `now` comes from one place,
+# `app.models.utcnow`, which these dates move (time-machine moves the process's clock; time goes on from there).
+FIXED_DATES = {
+    "year-turn": datetime(2026, 12, 31, 22, 40, tzinfo=UTC),      # 23:40 in Berlin on New Year's Eve
+    "dst-spring": datetime(2027, 3, 28, 0, 45, tzinfo=UTC),       # 01:45 in Berlin, the clocks jump at 02:00
+    "dst-autumn": datetime(2027, 10, 31, 0, 30, tzinfo=UTC),      # 02:30 CEST in Berlin, the hour repeats
+    "holiday-nw": datetime(2027, 5, 27, 8, 0, tzinfo=UTC),        # Fronleichnam, a holiday in NW, not in all states
+    "monday": datetime(2027, 1, 11, 6, 30, tzinfo=UTC),           # a Monday before work
+    "sunday": datetime(2027, 6, 13, 12, 0, tzinfo=UTC),           # a Sunday at noon
+}
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Run each test marked `dates` that reads the clock today and on each of FIXED_DATES (set
+    TANDEM_TEST_DATES=today for a quick run, or a comma-separated list of the names)."""
+    if metafunc.definition.get_closest_marker("dates") is None or "clock" not in metafunc.fixturenames:
+        return  # a test that reads no clock (directly or through the demo) runs once
+    chosen = os.environ.get("TANDEM_TEST_DATES")
+    names = ["today", *FIXED_DATES] if not chosen else [n.strip() for n in chosen.split(",")]
+    unknown = set(names) - {"today", *FIXED_DATES}
+    if unknown:
+        raise pytest.UsageError(f"TANDEM_TEST_DATES names unknown days: {sorted(unknown)}")
+    metafunc.parametrize("clock", names, indirect=True)
+
+
+@pytest.fixture
+def clock(request) -> Iterator[datetime]:
+    """The test's `now`: today, or (for tests marked `dates`) one of FIXED_DATES, from which time runs on.
+
+    Every fixture that builds data from the date (the demo) depends on this one, so that the data and the
+    code under test read the same clock."""
+    name = getattr(request, "param", "today")
+    if name == "today":
+        yield utcnow()
+        return
+    with time_machine.travel(FIXED_DATES[name], tick=True):
+        yield utcnow()
 
 
 def free_port() -> int:
@@ -228,13 +271,13 @@ def utc_now():
 
 
 @pytest.fixture
-def demo_world(app) -> dict:
+def demo_world(app, clock) -> dict:
     """The demo programme of `make run`: a published round with accepted groups and a draft round."""
     from app import demo
     from app.models import MatchingRound
 
     with app.app_context():
-        demo.load_demo(now=utcnow())
+        demo.load_demo(now=clock)
         db.session.commit()
         draft = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "draft"))
         published = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "published"))

@@ -1,6 +1,7 @@
 """The coordinator's dashboard over the demo programme: figures, charts with their tables, the period filter."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app import demo
@@ -8,6 +9,8 @@ from app.extensions import db
 from app.models import MatchingRound, Meeting, SessionRecord, utcnow
 from app.services import dashboard
 from tests.conftest import login
+
+pytestmark = pytest.mark.dates  # the demo's sessions, reminders and periods depend on the day
 
 
 def test_figures_of_the_demo_programme(app, demo_world):

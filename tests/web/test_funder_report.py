@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from app import demo
@@ -14,6 +15,8 @@ from app.extensions import db
 from app.models import Company, MatchingRound, Programme, User, utcnow
 from app.services import funder_report
 from tests.conftest import csrf_token, login
+
+pytestmark = pytest.mark.dates  # the demo's sessions, reminders and periods depend on the day
 
 PEOPLE = [  # (company, first, last, postcode, sex, age, employment, education)
     ("Bäckerei Terhorst", "Maria", "Kruse", "46354", "female", "30_54", "employed", "isced_3_4"),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import holidays
 import icalendar
+import pytest
 from sqlalchemy import delete, func, select
 
 from app import demo
@@ -14,6 +15,8 @@ from app.models import MatchingRound, Meeting, MeetingStatus, Reminder, User, ut
 from app.services import calendar, mail, meetings
 from app.services.errors import ServiceError
 from tests.conftest import csrf_token, login
+
+pytestmark = pytest.mark.dates  # the demo's sessions, reminders and periods depend on the day
 
 HEALTH_WORDS = ("pflegebedürftig", "diagnose", "demenz", "krank")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app import demo
 from app.extensions import db
@@ -12,6 +12,8 @@ from app.models import AuditEvent, Feedback, Measure, Meeting, MeetingStatus, Se
 from app.services import sessions
 from app.services.errors import ServiceError
 from tests.conftest import csrf_token, login
+
+pytestmark = pytest.mark.dates
 
 SECRET = "Frau K. pflegt ihren Vater seit März"
 HOSTILE = ("<script>alert('x')</script>\n\n[klick](javascript:alert(1))\n\n"
@@ -177,11 +179,16 @@ def test_feedback_is_asked_once_the_day_after_a_held_session(app, demo_world, ma
     held = _held_meeting(app)
     with app.app_context():
         meeting = db.session.get(Meeting, held["meeting"])
-        now = meeting.ends_at + timedelta(hours=26)
+        # Other held sessions of the demo fall into the same window on some days: they count as asked already,
+        # so that this session's companies are the only ones to ask, whatever the day.
+        db.session.execute(update(Meeting).where(Meeting.id != meeting.id).values(feedback_asked_at=meeting.ends_at))
         meeting.feedback_asked_at = None
         db.session.commit()
-        asked = sessions.ask_for_feedback(now)
-        assert asked == len(held["members"]) and sessions.ask_for_feedback(now) == 0
+        assert sessions.ask_for_feedback(meeting.ends_at + timedelta(hours=10)) == 0  # the same evening: not yet
+        assert sessions.ask_for_feedback(meeting.ends_at + timedelta(days=15)) == 0  # two weeks on: no longer
+        now = meeting.ends_at + timedelta(hours=26)
+        assert sessions.ask_for_feedback(now) == len(held["members"])
+        assert sessions.ask_for_feedback(now) == 0  # once
         from app.services import mail
 
         mail.deliver_due(utcnow())
