@@ -10,9 +10,8 @@ from app.models import MatchingRound, Meeting, SessionRecord, utcnow
 from app.services import dashboard
 from tests.conftest import login
 
-pytestmark = pytest.mark.dates  # the demo's sessions, reminders and periods depend on the day
 
-
+@pytest.mark.dates
 def test_figures_of_the_demo_programme(app, demo_world):
     with app.app_context():
         now = utcnow()

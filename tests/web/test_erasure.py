@@ -1,6 +1,7 @@
 """Art. 17: after erasing a company, nothing of it or its people can be found in the database; figures remain."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app import demo
@@ -89,6 +90,7 @@ def test_an_admin_erases_a_person(app, demo_world):
     assert erasure.ERASED.lower() in dump
 
 
+@pytest.mark.dates
 def test_retention_warns_thirty_days_ahead_then_deletes_notes_and_names_but_keeps_counts(app, demo_world, mailbox):
     from datetime import UTC, datetime, time, timedelta
 

@@ -16,8 +16,6 @@ from app.models import Company, MatchingRound, Programme, User, utcnow
 from app.services import funder_report
 from tests.conftest import csrf_token, login
 
-pytestmark = pytest.mark.dates  # the demo's sessions, reminders and periods depend on the day
-
 PEOPLE = [  # (company, first, last, postcode, sex, age, employment, education)
     ("Bäckerei Terhorst", "Maria", "Kruse", "46354", "female", "30_54", "employed", "isced_3_4"),
     ("Bäckerei Terhorst", "Kim", "Weber", "46354", "non_binary", "under_30", "employed", "isced_5_8"),
@@ -48,6 +46,7 @@ def _add_people(app) -> int:
         return programme.id
 
 
+@pytest.mark.dates
 def test_report_counts_smes_persons_once_and_sessions(app, demo_world):
     base = _baseline(app)
     programme_id = _add_people(app)

@@ -268,6 +268,7 @@ def test_bad_value_in_each_field_of_the_round_form(app, demo_world):
             assert row_counts(app) == before, context
 
 
+@pytest.mark.dates
 def test_published_round_page_shows_each_group_in_one_line_with_its_next_session(app, demo_world):
     """Hundreds of groups and thousands of sessions: one line per group (answers, sessions planned and held, the
     next session), the full lists on the group pages and the calendar; the proposal's cards on request."""

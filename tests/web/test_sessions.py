@@ -13,8 +13,6 @@ from app.services import sessions
 from app.services.errors import ServiceError
 from tests.conftest import csrf_token, login
 
-pytestmark = pytest.mark.dates
-
 SECRET = "Frau K. pflegt ihren Vater seit März"
 HOSTILE = ("<script>alert('x')</script>\n\n[klick](javascript:alert(1))\n\n"
            "<img src=x onerror=alert(2)>\n\n**Fett** und eine Liste:\n\n- eins\n- zwei")
@@ -127,6 +125,7 @@ def test_render_markdown_sanitises(text):
                 assert value.split(":")[0] in ("http", "https", "mailto") or ":" not in value, value
 
 
+@pytest.mark.dates
 def test_edits_close_after_fourteen_days_and_amendments_stay_visible(app, demo_world):
     held = _held_meeting(app)
     with app.app_context():
@@ -175,6 +174,7 @@ def test_feedback_is_given_once_and_shown_in_aggregate_only(app, demo_world):
     assert "4.0" in supervisor_page and "Kommentar 5" not in supervisor_page
 
 
+@pytest.mark.dates
 def test_feedback_is_asked_once_the_day_after_a_held_session(app, demo_world, mailbox):
     held = _held_meeting(app)
     with app.app_context():
@@ -196,6 +196,7 @@ def test_feedback_is_asked_once_the_day_after_a_held_session(app, demo_world, ma
     assert {m.recipient for m in requests} == {email for _, email in held["members"]}
 
 
+@pytest.mark.dates
 def test_companies_are_asked_to_reassess_in_the_middle_and_near_the_end(app, demo_world, mailbox):
     from app.models import GroupMember, MentoringGroup
 
@@ -272,6 +273,7 @@ def _reference_overview(group, now) -> tuple:
             len(ratings), round(sum(ratings) / len(ratings), 1) if ratings else None)
 
 
+@pytest.mark.dates
 def test_groups_overview_counts_orders_and_pages(app, demo_world):
     from app.models import Attendance, MentoringGroup
 
