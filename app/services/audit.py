@@ -2,16 +2,15 @@
 never changed or deleted (a flush that tries is refused)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEvent, User
+from app.services import spreadsheets
 
 ACTIONS = {
     "login": _l("Login"),
@@ -64,11 +63,9 @@ def search(*, action: str = "", actor: str = "", since: date | None = None, unti
 
 
 def to_csv(rows: list[tuple[AuditEvent, User | None]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["time (UTC)", "action", "actor", "object", "details"])
-    for entry, user in rows:
-        writer.writerow([entry.created_at.isoformat(timespec="seconds"), entry.action, user.email if user else "",
-                         f"{entry.object_type or ''} {entry.object_id or ''}".strip(),
-                         "; ".join(f"{k}={v}" for k, v in sorted((entry.details or {}).items()))])
-    return buffer.getvalue().encode("utf-8-sig")
+    """The entries as CSV, through the one writer that neutralises formulas (an e-mail address may start with =)."""
+    return spreadsheets.csv_bytes([["time (UTC)", "action", "actor", "object", "details"]] + [
+        [entry.created_at.isoformat(timespec="seconds"), entry.action, user.email if user else "",
+         f"{entry.object_type or ''} {entry.object_id or ''}".strip(),
+         "; ".join(f"{k}={v}" for k, v in sorted((entry.details or {}).items()))]
+        for entry, user in rows])

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app import taxonomy
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     ApplicationStatus,
@@ -32,8 +32,9 @@ from app.models import (
     TokenPurpose,
     User,
 )
-from app.services import gazetteer, mail, tokens
+from app.services import gazetteer, mail, spreadsheets, tokens
 from app.services.errors import ServiceError
+from app.services.spreadsheets import FORMULA_START
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_XLSX_UNPACKED = 50 * 1024 * 1024
@@ -62,8 +63,6 @@ ROLES = {"mentor": "mentor", "mentee": "mentee"}
 BANDS = {"le15": "le15", "<=15": "le15", "≤15": "le15", "bis15": "le15", "16_25": "16_25", "16-25": "16_25",
          "26_50": "26_50", "26-50": "26_50", "51_250": "51_250", "51-250": "51_250", "gt250": "gt250",
          ">250": "gt250", "über250": "gt250", "ueber250": "gt250"}
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV/formula injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -305,12 +304,6 @@ def _queue_invitation(user: User, raw: str, programme: Programme, actor: User, n
                            link=url_for("auth.reset_password", token=raw, _external=True))
 
 
-def _safe(value) -> str:
-    """A cell for export: text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def export_rows(programme: Programme) -> list[list[str]]:
     """The programme's companies in the import format (header first)."""
     rows = [list(EXPORT_COLUMNS)]
@@ -325,7 +318,7 @@ def export_rows(programme: Programme) -> list[list[str]]:
         leads.setdefault(user.company_id, user)
     for application, company in pairs:
         lead = leads.get(company.id)
-        rows.append([_safe(x) for x in (
+        rows.append(["" if x is None else str(x) for x in (
             company.name, application.role, company.sector or "", company.headcount_band or "",
             company.municipality or "", "ja" if company.has_works_council else "nein",
             "ja" if company.has_shift_work else "nein", lead.full_name if lead else "", lead.email if lead else "",
@@ -335,17 +328,8 @@ def export_rows(programme: Programme) -> list[list[str]]:
 
 
 def export_csv(programme: Programme) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";").writerows(export_rows(programme))
-    return buffer.getvalue().encode("utf-8-sig")
+    return spreadsheets.csv_bytes(export_rows(programme))
 
 
 def export_xlsx(programme: Programme) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Unternehmen"
-    for row in export_rows(programme):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes([("Unternehmen", export_rows(programme))])

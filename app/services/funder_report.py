@@ -4,20 +4,17 @@ name and postcode), and the sessions held with dates, duration and attendance as
 CSV and a printable page. Entry questionnaires of the persons are recorded here too."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import taxonomy
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     Attendance,
@@ -32,6 +29,7 @@ from app.models import (
     User,
 )
 from app.models.participant import AGE_BANDS, EDUCATION, EMPLOYMENT, SEXES
+from app.services import spreadsheets
 from app.services.calendar import local
 from app.services.errors import ServiceError
 
@@ -183,36 +181,17 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list]]]:
     ]
 
 
-def _safe(value):
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-
 def to_xlsx(report: Report) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    summary = workbook.create_sheet(str(_l("Report")))
-    summary.append([str(_l("Programme")), report.programme.name])
-    summary.append([str(_l("Period")), report.since.isoformat(), report.until.isoformat()])
-    for index, (title, header, rows) in enumerate(tables(report), start=1):
-        sheet = workbook.create_sheet(f"{index} {title}"[:31].replace("/", "-"))
-        sheet.append([title])
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    summary = [[str(_l("Programme")), report.programme.name],
+               [str(_l("Period")), report.since.isoformat(), report.until.isoformat()]]
+    return spreadsheets.xlsx_bytes([(str(_l("Report")), summary)] + [
+        (f"{index} {title}", [[title], header, *rows]) for index, (title, header, rows) in enumerate(tables(report),
+                                                                                                   start=1)])
 
 
 def to_csv(report: Report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([str(_l("Programme")), report.programme.name])
-    writer.writerow([str(_l("Period")), report.since.isoformat(), report.until.isoformat()])
+    lines: list[list] = [[str(_l("Programme")), report.programme.name],
+                         [str(_l("Period")), report.since.isoformat(), report.until.isoformat()]]
     for title, header, rows in tables(report):
-        writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows([[_safe(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
+        lines += [[], [title], header, *rows]
+    return spreadsheets.csv_bytes(lines)
