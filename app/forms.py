@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.i18n import lazy_gettext as _l
 
 # NUL and other C0 control characters (tab, newline and carriage return are fine in text areas), and U+FFFD, which
 # stands in for bytes that were not valid UTF-8.

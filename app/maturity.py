@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Fixed vocabularies of a company profile and an application (labels translated at render time)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 # The 21 sections of the German classification of economic activities (WZ 2008).
 SECTORS = {

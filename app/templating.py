@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.i18n import lazy_gettext as _l
 from app.models import Role
 from app.rounds import texts
 

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.forms import TandemForm, plausible_date
+from app.i18n import lazy_gettext as _l
 
 
 class InviteForm(TandemForm):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import login_manager
+from app.i18n import lazy_gettext as _l
 from app.models import Role, User, utcnow
 from app.services import login_sessions
 

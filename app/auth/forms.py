@@ -1,9 +1,9 @@
 """Forms of logging in, registering, resetting a password and accepting an invitation."""
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.forms import TandemForm
+from app.i18n import lazy_gettext as _l
 
 EMAIL = [DataRequired(), Length(max=254), Email(message=_l("Please enter a valid e-mail address."))]
 

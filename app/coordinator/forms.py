@@ -1,13 +1,13 @@
 """Forms of the programme coordinator."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app import maturity, taxonomy
 from app.forms import TandemForm, plausible_date
+from app.i18n import lazy_gettext as _l
 
 
 def _options(mapping, anything) -> list[SelectChoice]:

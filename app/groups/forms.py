@@ -1,11 +1,11 @@
 """The HR lead's answer to a group proposal."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.forms import TandemForm
+from app.i18n import lazy_gettext as _l
 
 
 class ResponseForm(TandemForm):

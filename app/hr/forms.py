@@ -1,7 +1,6 @@
 """Forms of the HR lead: consent, company profile, application, needs and strengths, self-assessment."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app import maturity, taxonomy
 from app.forms import MultiCheckboxField, TandemForm
+from app.i18n import lazy_gettext as _l
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 

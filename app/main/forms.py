@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from app.auth.forms import confirm_password_field, new_password_field
 from app.forms import TandemForm
+from app.i18n import lazy_gettext as _l
 
 
 class LanguageForm(TandemForm):

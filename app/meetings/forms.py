@@ -1,11 +1,11 @@
 """Forms for group sessions and the supervisor's availability."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.forms import MultiCheckboxField, TandemForm
+from app.i18n import lazy_gettext as _l
 from app.taxonomy import WEEKDAYS
 
 

@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from app import maturity
 from app.access import get_group_or_404, get_meeting_or_404, may_change_meetings
 from app.extensions import db
 from app.forms import CONTROL_CHARS, ConfirmForm
+from app.i18n import lazy_gettext as _l
 from app.meetings.forms import AmendForm, CancelForm, FeedbackForm, MeasureForm, MoveForm
 from app.models import Application, Attendance, Feedback, Measure, Role, SessionRecord, utcnow
 from app.security import login_required, public, role_required

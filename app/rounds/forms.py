@@ -1,7 +1,6 @@
 """Forms of the matching rounds (coordinator) and of the supervisor's profile."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import MultiCheckboxField, TandemForm
+from app.i18n import lazy_gettext as _l
 from app.services.rounds import WEIGHT_MAX
 
 WEIGHT_LABELS = {

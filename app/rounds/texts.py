@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import maturity, taxonomy
+from app.i18n import lazy_gettext as _l
 
 DAY_NAMES = taxonomy.WEEKDAYS
 PRIORITIES = {1: _l("first"), 2: _l("second"), 3: _l("third")}

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Company, OneTimeToken, Programme, Role, TokenPurpose, User
 from app.services import audit, login_sessions, tokens
 from app.services.errors import ServiceError

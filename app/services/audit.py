@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import AuditEvent, User
 from app.services import spreadsheets
 

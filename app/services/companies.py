@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import maturity
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     ApplicationStatus,

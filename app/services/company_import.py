@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app import taxonomy
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     ApplicationStatus,

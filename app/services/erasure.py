@@ -7,10 +7,10 @@ import re
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Amendment,
     Application,

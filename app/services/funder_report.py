@@ -9,12 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import taxonomy
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     Attendance,

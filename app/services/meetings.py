@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select, update
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     GroupMember,

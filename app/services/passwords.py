@@ -4,8 +4,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
+
+from app.i18n import lazy_gettext as _l
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128

@@ -7,10 +7,10 @@ import zipfile
 from datetime import date, datetime
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     AuditEvent,
     Consent,

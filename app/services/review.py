@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app import maturity
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     ApplicationStatus,

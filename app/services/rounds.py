@@ -14,13 +14,13 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from app import maturity
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Application,
     ApplicationStatus,

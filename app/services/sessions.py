@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import nh3
-from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Amendment,
     Application,

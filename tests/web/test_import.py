@@ -159,3 +159,22 @@ def test_export_has_the_import_shape_and_neutralises_formulas(app, coordinator_c
     assert csv_body.splitlines()[0].startswith("company_name;role;sector")
     assert "'=cmd" in csv_body
     assert client.get(f"/coordinator/programmes/{programme.id}/export.pdf").status_code == 404
+
+
+def test_markup_in_cells_is_shown_as_text_in_the_check(app, coordinator_client, make):
+    """Issue 14: a cell's markup comes back inside the row's error message, escaped, and as typed in the export."""
+    client, programme = coordinator_client
+    make.application(make.company("<script>alert(1)</script>", sector="C", headcount_band="le15"), programme)
+    data = HEADER + "\n".join([
+        "<script>alert(1)</script>;mentee;C;le15;Velen;nein;nein;A;a@x.example;",
+        "Zwei GmbH;mentee;C;le15;Nowhere<svg onload=alert(1)>;nein;nein;B;b@x.example;",
+        'Drei GmbH;mentee;C;le15;Velen;nein;nein;C;"x""><b onmouseover=alert(1)>";',
+    ])
+    body = upload(client, programme, "liste.csv", data.encode()).get_data(as_text=True)
+    assert "<script>alert" not in body and "<svg" not in body and "<b onmouseover" not in body
+    assert "company_name: „&lt;script&gt;alert(1)&lt;/script&gt;“ ist bereits in diesem Programm." in body
+    assert "municipality: „Nowhere&lt;svg onload=alert(1)&gt;“ ist unbekannt" in body
+    assert "hr_email: „x&#34;&gt;&lt;b onmouseover=alert(1)&gt;“ ist keine gültige E-Mail-Adresse." in body
+    assert "/confirm" not in body
+    csv_body = client.get(f"/coordinator/programmes/{programme.id}/export.csv").data.decode("utf-8-sig")
+    assert "<script>alert(1)</script>;mentee" in csv_body
