@@ -94,6 +94,8 @@ class Config:
     PROXY_HOPS = int(os.environ.get("TANDEM_PROXY_HOPS", "0"))
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
+    # A registration's link (nothing is created before it is opened).
+    REGISTRATION_HOURS = 48
 
 
 class DevelopmentConfig(Config):

@@ -56,3 +56,8 @@ class AcceptInvitationForm(TandemForm):
     password = new_password_field()
     password_confirm = confirm_password_field()
     submit = SubmitField(_l("Create account"))
+
+
+class ConfirmRegistrationForm(TandemForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Finish registration"))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import START_PAGES
 from app.auth.forms import (
     AcceptInvitationForm,
+    ConfirmRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -49,7 +50,8 @@ def login():
     if form.validate_on_submit():
         if over_limit("login", request.remote_addr):
             abort(429)
-        result = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
+        result = accounts.authenticate(form.email.data, form.password.data, client=request.remote_addr,
+                                       now=utcnow())
         if result.user is not None:
             _open_login_session(result.user, remember=form.remember.data)
         db.session.commit()
@@ -89,7 +91,7 @@ def register():
         if over_limit("register", request.remote_addr):
             abort(429)
         try:
-            user = accounts.register_hr_lead(
+            accounts.request_registration(
                 email=form.email.data,
                 password=form.password.data,
                 full_name=form.full_name.data,
@@ -101,12 +103,38 @@ def register():
             db.session.rollback()
             apply_service_error(form, exc)
         else:
+            # The mail waits in the outbox for the scheduler: sending it here would take longer for one kind of
+            # address than the other. The next page is the same whether or not the address has an account.
+            db.session.commit()
+            return redirect(url_for("auth.registration_sent"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.get("/register/sent")
+@public
+def registration_sent():
+    return render_template("auth/registration_sent.html", hours=current_app.config["REGISTRATION_HOURS"])
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_registration(token: str):
+    registration = accounts.find_registration(token, now=utcnow())
+    form = ConfirmRegistrationForm()
+    if registration is not None and form.validate_on_submit():
+        try:
+            user = accounts.confirm_registration(token, form.password.data, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            logout_user()
             _open_login_session(user)
             db.session.commit()
             _log_in(user)
             flash(_("Welcome to Tandem! Your company account has been created."), "success")
             return redirect(start_page_url())
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/confirm_registration.html", form=form, registration=registration)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -121,10 +149,9 @@ def forgot_password():
         issued = None
         if not over_limit("reset_mail", form.email.data.strip().lower()):
             issued = accounts.start_password_reset(form.email.data, now=now)
-        queued = None
         if issued is not None:
             user, raw = issued
-            queued = mail.queue_mail(
+            mail.queue_mail(
                 user.email,
                 "password_reset",
                 locale=user.locale,
@@ -133,9 +160,9 @@ def forgot_password():
                 link=url_for("auth.reset_password", token=raw, _external=True),
             )
         db.session.commit()
-        if queued is not None:
-            mail.deliver_due(now, ids=[queued.id])
-        # The same answer whether or not the address has an account: nobody learns who is registered.
+        # The mail waits in the outbox for the scheduler (TANDEM_SCHEDULER_TICK): sent here, it would make the
+        # answer for a known address slower than for an unknown one. The same answer either way: nobody learns
+        # who is registered.
         flash(
             _("If an account exists for this address, we have sent a link to set a new password. "
               "It is valid for two hours."),

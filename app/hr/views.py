@@ -1,7 +1,7 @@
 """The HR lead's pages: consent, company profile, applications, needs and strengths, self-assessment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -58,19 +58,17 @@ def invite_colleague():
     if form.validate_on_submit():
         now = utcnow()
         try:
-            raw = accounts.invite_colleague(email=form.email.data, actor=current_user, now=now)[1]
-            queued = mail.queue_mail(
-                form.email.data.strip().lower(), "invitation", locale=str(get_locale()), now=now,
-                inviter=current_user, role=role_label(Role.COLLEAGUE),
-                link=url_for("auth.accept_invitation", token=raw, _external=True),
-                days=current_app.config["INVITATION_DAYS"])
+            queued = accounts.invite_colleague(email=form.email.data, actor=current_user, locale=str(get_locale()),
+                                               role_name=role_label(Role.COLLEAGUE), now=now)
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
             flash(str(exc.message), "danger")
         else:
+            # Either an invitation or, for an address with an account, a note to its owner: the same answer here.
             mail.deliver_due(now, ids=[queued.id])
-            flash(_("The invitation has been sent to %(email)s.", email=queued.recipient), "success")
+            flash(_("The invitation has been sent to %(email)s.", email=accounts.normalise_email(form.email.data)),
+                  "success")
     else:
         flash(_("Please enter a valid e-mail address."), "danger")
     return redirect(url_for("hr.start"))

@@ -1,4 +1,4 @@
-"""Single-use, expiring links sent by mail (password reset, invitation)."""
+"""Single-use, expiring links sent by mail (password reset, invitation, registration)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,6 +14,8 @@ from app.models.base import UtcDateTime, utcnow
 class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a secret
     INVITATION = "invitation"
+    # A company registering: nothing is created until the link in the mail is opened.
+    REGISTRATION = "registration"
 
 
 class OneTimeToken(db.Model):
@@ -27,6 +29,8 @@ class OneTimeToken(db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
     # Programmes an invited coordinator will coordinate.
     programme_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # A registration's details until its link is opened: names, language and the chosen password's hash.
+    payload: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

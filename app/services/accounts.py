@@ -1,16 +1,19 @@
 """Accounts: registration, login with throttling, password reset, invitations, deactivation."""
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from flask import current_app, url_for
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Company, OneTimeToken, Programme, Role, TokenPurpose, User
-from app.services import audit, login_sessions, tokens
+from app.models import Company, OneTimeToken, OutboundEmail, Programme, Role, TokenPurpose, User
+from app.services import audit, login_sessions, mail, throttle, tokens
 from app.services.errors import ServiceError
 from app.services.passwords import hash_password, password_problems, verify_password
 
@@ -36,21 +39,62 @@ def _check_email_free(email: str) -> None:
         raise ServiceError(_l("An account with this e-mail address exists already."), field="email")
 
 
-def register_hr_lead(
-    *, email: str, password: str, full_name: str, company_name: str, locale: str | None, now: datetime
-) -> User:
-    """Create a company and its HR lead. Flushes; the caller commits."""
+def request_registration(
+    *, email: str, password: str, full_name: str, company_name: str, locale: str | None, now: datetime,
+) -> OutboundEmail:
+    """Start registering a company: a new address gets a link that creates the company and its HR lead; an address
+    with an account gets a mail saying that someone tried, and nothing is created or changed.
+
+    The page and the time it takes are the same either way (the password is hashed in both, the mail only queued;
+    the scheduler sends it), so registering tells nobody who has an account. Nothing about the company is stored
+    before its link is opened: the details wait in the link's token, with the password's hash. Flushes.
+    """
     email = normalise_email(email)
-    _check_email_free(email)
     _check_password(password, email, full_name, company_name)
-    company = Company(name=company_name.strip(), created_at=now)
+    password_hash = hash_password(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        # The mail carries nothing the visitor typed: whoever tried cannot put words into someone else's mailbox.
+        return mail.queue_mail(existing.email, "registration_exists", locale=existing.locale or locale, now=now,
+                               user=existing, login_link=url_for("auth.login", _external=True),
+                               reset_link=url_for("auth.forgot_password", _external=True))
+    hours = current_app.config["REGISTRATION_HOURS"]
+    raw = tokens.issue_token(TokenPurpose.REGISTRATION, email=email, role=Role.HR_LEAD, now=now,
+                             valid_for=timedelta(hours=hours),
+                             payload={"full_name": full_name.strip(), "company_name": company_name.strip(),
+                                      "password_hash": password_hash, "locale": locale})
+    return mail.queue_mail(email, "registration_confirm", locale=locale, now=now, hours=hours,
+                           link=url_for("auth.confirm_registration", token=raw, _external=True))
+
+
+def find_registration(raw_token: str, *, now: datetime) -> OneTimeToken | None:
+    return tokens.find_valid_token(raw_token, TokenPurpose.REGISTRATION, now)
+
+
+def confirm_registration(raw_token: str, password: str, *, now: datetime) -> User:
+    """Create the company and its HR lead from a registration link, for whoever knows the password chosen when
+    registering (someone who registered another person's address cannot have that person complete it for them).
+    Flushes; the caller commits."""
+    invalid = ServiceError(_l("This link is invalid or has expired. Please register again."))
+    token = find_registration(raw_token, now=now)
+    if token is None:
+        raise invalid
+    details = token.payload or {}
+    if not verify_password(details.get("password_hash", ""), password or "")[0]:
+        raise ServiceError(_l("This is not the password you chose when registering."), field="password")
+    if find_user_by_email(token.email) is not None:
+        raise ServiceError(_l("An account with this e-mail address exists already. Please log in, or set a new "
+                              "password if you have forgotten it."))
+    if not tokens.redeem_token(token, now):
+        raise invalid
+    company = Company(name=details["company_name"], created_at=now)
     user = User(
-        email=email,
-        full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        email=token.email,
+        full_name=details["full_name"],
+        password_hash=details["password_hash"],
         role=Role.HR_LEAD,
         company=company,
-        locale=locale,
+        locale=details.get("locale"),
         created_at=now,
     )
     db.session.add_all([company, user])
@@ -64,50 +108,62 @@ class LoginResult:
     locked_minutes: int = 0
 
 
-def authenticate(email: str, password: str, *, now: datetime) -> LoginResult:
-    """Check e-mail and password; failed attempts are counted per account in the database and lock it a while.
+def client_network(address: str | None) -> str:
+    """The client as failed logins count it: its IPv4 address, or its IPv6 /64 (one subscriber's whole network)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "-"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _failures_key(email: str, client: str | None = None) -> str:
+    """The counter of failed logins for one typed e-mail address (known or not) from one client network.
+
+    Keyed by the address as typed, not by the account, so that an unknown address is answered exactly like a known
+    one; by its hash, so that the counters hold no e-mail addresses. Without `client`: the prefix of all clients.
+    """
+    digest = hashlib.sha256(normalise_email(email).encode("utf-8", "replace")).hexdigest()[:32]
+    return f"login_failed:{digest}:" + (client_network(client) if client is not None else "")
+
+
+def authenticate(email: str, password: str, *, client: str | None, now: datetime) -> LoginResult:
+    """Check e-mail and password. Failed attempts are counted in the database per e-mail address and client
+    network: after LOGIN_MAX_FAILURES within LOGIN_LOCK_MINUTES that client is refused for that address until the
+    window ends, while the same account still logs in from elsewhere (a lock per account would let anyone lock
+    anyone out). Known and unknown addresses get the same answers, in the same time.
 
     Flushes; the caller commits (also on failure, so that the count is kept).
     """
     cfg = current_app.config
+    key = _failures_key(email, client)
+    window = cfg["LOGIN_LOCK_MINUTES"] * 60
+    failures, window_ends = throttle.current(key, seconds=window, now=now)
+    if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        return LoginResult(None, locked_minutes=math.ceil((window_ends - now).total_seconds() / 60))
     user = find_user_by_email(email)
     if user is None:
         # Spend the time of a hash anyway, so that response times do not reveal which accounts exist.
         verify_password(_dummy_hash(), password)
-        audit.record("login_failed", None, now, email=normalise_email(email)[:254])
-        return LoginResult(None)
-    if user.locked_until is not None and user.locked_until > now:
-        remaining = int((user.locked_until - now).total_seconds() // 60) + 1
-        return LoginResult(None, locked_minutes=remaining)
-    matches, needs_rehash = verify_password(user.password_hash, password)
-    if not matches or not user.is_active:
-        if not matches:
-            _count_failure(user, now, cfg["LOGIN_MAX_FAILURES"], timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
-        audit.record("login_failed", None, now, user, email=user.email)
+        matches, needs_rehash = False, False
+    else:
+        matches, needs_rehash = verify_password(user.password_hash, password)
+    if user is None or not matches or not user.is_active:
+        throttle.count(key, seconds=window, now=now)
+        audit.record("login_failed", None, now, user, email=user.email if user else normalise_email(email)[:254])
+        db.session.flush()
         return LoginResult(None)
     if needs_rehash:
         user.password_hash = hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
+    throttle.forget(key)
     user.last_login_at = now
     audit.record("login", user, now, user)
     db.session.flush()
     return LoginResult(user)
-
-
-def _count_failure(user: User, now: datetime, max_failures: int, lock_for: timedelta) -> None:
-    # An atomic increment: concurrent attempts on several workers are all counted.
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(failed_login_count=User.failed_login_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(user)
-    if user.failed_login_count >= max_failures:
-        user.locked_until = now + lock_for
-        user.failed_login_count = 0
-    db.session.flush()
 
 
 _DUMMY_HASH: dict[str, str] = {}
@@ -147,8 +203,8 @@ def reset_password(raw_token: str, new_password: str, *, now: datetime) -> User:
         raise ServiceError(_l("This link is invalid or has expired. Please request a new one."))
     user.password_hash = hash_password(new_password)
     user.session_version += 1
-    user.failed_login_count = 0
-    user.locked_until = None
+    # Whoever set a new password from the mailbox may log in again at once, from wherever they were refused.
+    throttle.forget(_failures_key(user.email), prefix=True)
     db.session.flush()
     return user
 
@@ -188,17 +244,26 @@ def invite_user(
     return tokens.find_valid_token(raw, TokenPurpose.INVITATION, now), raw
 
 
-def invite_colleague(*, email: str, actor: User, now: datetime) -> tuple[OneTimeToken, str]:
-    """An HR lead invites a colleague of their own company, who then reads the company's group pages."""
+def invite_colleague(*, email: str, actor: User, locale: str | None, role_name: str, now: datetime) -> OutboundEmail:
+    """An HR lead invites a colleague of their own company, who then reads the company's group pages.
+
+    One address, one account: an address that has an account gets no invitation; its owner is told by mail who
+    wanted to invite them (and may ask for another address to be invited). The HR lead sees the same confirmation
+    either way, so that inviting tells nobody who has an account. Flushes; the caller commits.
+    """
     if actor.role != Role.HR_LEAD or actor.company_id is None:
         raise ServiceError(_l("Only HR leads invite colleagues."))
     email = normalise_email(email)
-    _check_email_free(email)
     audit.record("invite", actor, now, email=email, role=Role.COLLEAGUE)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        return mail.queue_mail(existing.email, "invitation_exists", locale=existing.locale or locale, now=now,
+                               user=existing, inviter=actor, company_name=actor.company.name)
+    days = current_app.config["INVITATION_DAYS"]
     raw = tokens.issue_token(TokenPurpose.INVITATION, email=email, role=Role.COLLEAGUE, company_id=actor.company_id,
-                             created_by_id=actor.id, now=now,
-                             valid_for=timedelta(days=current_app.config["INVITATION_DAYS"]))
-    return tokens.find_valid_token(raw, TokenPurpose.INVITATION, now), raw
+                             created_by_id=actor.id, now=now, valid_for=timedelta(days=days))
+    return mail.queue_mail(email, "invitation", locale=locale, now=now, inviter=actor, role=role_name, days=days,
+                           link=url_for("auth.accept_invitation", token=raw, _external=True))
 
 
 def colleagues_of(user: User) -> list[User]:
@@ -262,3 +327,4 @@ def logout_everywhere(user: User, *, now: datetime) -> None:
     user.session_version += 1
     login_sessions.end_all(user, now=now)
     db.session.flush()
+

@@ -26,6 +26,7 @@ def issue_token(
     programme_ids: list[int] | None = None,
     created_by_id: int | None = None,
     company_id: int | None = None,
+    payload: dict | None = None,
 ) -> str:
     """Store a new token and return its secret (to be put into a link, never stored)."""
     raw = secrets.token_urlsafe(32)
@@ -39,6 +40,7 @@ def issue_token(
             programme_ids=list(programme_ids or []),
             created_by_id=created_by_id,
             company_id=company_id,
+            payload=payload,
             expires_at=now + valid_for,
         )
     )

@@ -6,12 +6,12 @@ from playwright.sync_api import expect
 
 from app.models import Role
 from tests.browser.conftest import shot
-from tests.browser.test_journeys import NEW_PASSWORD, log_in
+from tests.browser.test_journeys import NEW_PASSWORD, finish_registration, log_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_hr_lead_signs_up_a_mentee_company_and_sees_the_chart(page, backend, make, mailbox):
+def test_hr_lead_signs_up_a_mentee_company_and_sees_the_chart(page, backend, app, make, mailbox):
     programme = make.programme("ESA-Mentorship Kreis Borken")
     make.user(Role.COORDINATOR, email="karin@example.org", programmes=[programme])
     page.goto("/register")
@@ -21,6 +21,7 @@ def test_hr_lead_signs_up_a_mentee_company_and_sees_the_chart(page, backend, mak
     page.locator("#password").fill(NEW_PASSWORD)
     page.locator("#password_confirm").fill(NEW_PASSWORD)
     page.locator("#submit").click()
+    finish_registration(page, app, mailbox, "lena@wilmers.example", NEW_PASSWORD)
     # Step 1: consent, before anything about the company is stored.
     page.get_by_role("link", name="Lesen und einwilligen").click()
     shot(page, "hr-consent", backend)

@@ -92,7 +92,8 @@ def test_bad_value_in_each_field(app, forms, form_name):
             context = f"{form_name}.{field}={label}"
             assert response.status_code < 500, context
             assert SCRIPT not in body, context
-            if label == "script" and response.status_code == 302:
+            # Undecodable bytes in a name arrive as replacement characters, which a company name may hold.
+            if response.status_code == 302 and (label == "script" or (form_name, label) == ("register", "non_utf8")):
                 # Accepted as text (a name may contain "<"): it must come back escaped, never as markup.
                 landing = client.get(response.headers["Location"]).get_data(as_text=True)
                 assert SCRIPT not in landing, context

@@ -1,7 +1,7 @@
 """Database faults: PostgreSQL restarted while gunicorn serves registrations, and SQLite on a disk that fills up.
 
-A registration writes a company and its HR lead in one transaction, so a half-written one would show as a
-company without its person. Both tests bring their own database (a throwaway PostgreSQL cluster, a small
+A registration (its form, then the link from its mail) writes a company and its HR lead in one transaction, so a
+half-written one would show as a company without its person. Both tests bring their own database (a throwaway PostgreSQL cluster, a small
 tmpfs), so they run whether or not TEST_DATABASE_URL is set.
 """
 from __future__ import annotations
@@ -23,11 +23,14 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from app.models import OutboundEmail
 from tests.conftest import free_port
 from tests.serving import READY_SECONDS, wait_until
 
@@ -111,11 +114,13 @@ def web(cluster) -> Iterator[int]:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "30",
                                    "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                                   stdout=log, stderr=log)
+    Visitor.database_url = cluster.url
     try:
         wait_until(lambda: Visitor(port).request("GET", "/healthz").status == 200, what=f"gunicorn on {port}",
                    process=server, log=cluster.root / "gunicorn.log")
         yield port
     finally:
+        Visitor.database_url = None
         server.terminate()
         server.wait(timeout=20)
 
@@ -155,16 +160,42 @@ class Visitor:
         finally:
             connection.close()
 
+    # The database whose outbox holds the registration mails (set by the `web` fixture).
+    database_url: str | None = None
+
     def register(self, email: str) -> Reply:
-        """The registration form: company and HR lead in one transaction."""
+        """The registration form, then its link from the mail: company and HR lead in one transaction."""
         page = self.request("GET", "/register")
         token = CSRF.search(page.body)
         if page.status != 200 or token is None:
             return page
-        return self.request("POST", "/register", {
+        sent = self.request("POST", "/register", {
             "csrf_token": token.group(1), "company_name": f"Firma {email}", "full_name": "Eva Beispiel",
             "email": email, "password": PASSWORD, "password_confirm": PASSWORD,
         })
+        if sent.status != 302:
+            return sent
+        try:
+            path = confirmation_path(self.database_url, email)
+        except OperationalError as exc:  # the server went away between the two steps
+            return Reply(0, repr(exc))
+        page = self.request("GET", path)
+        token = CSRF.search(page.body)
+        if page.status != 200 or token is None:
+            return page
+        return self.request("POST", path, {"csrf_token": token.group(1), "password": PASSWORD})
+
+
+def confirmation_path(url: str, email: str) -> str:
+    """The registration link in the newest mail to `email` (the outbox; no scheduler sends it here)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            body = conn.scalar(text("SELECT body_text FROM outbound_email WHERE recipient = :email ORDER BY id DESC"),
+                               {"email": email})
+    finally:
+        engine.dispose()
+    return re.search(r"/register/confirm/[\w-]+", body).group(0)
 
 
 def registered(reply: Reply) -> bool:
@@ -303,11 +334,21 @@ def fill(disk: Path) -> Path:
 
 
 def register(client, email: str):
+    """The registration form, then its link from the mail (read from the outbox)."""
     page = client.get("/register").get_data(as_text=True)
-    return client.post("/register", data={
+    sent = client.post("/register", data={
         "csrf_token": CSRF.search(page).group(1), "company_name": f"Firma {email}", "full_name": "Eva Beispiel",
         "email": email, "password": PASSWORD, "password_confirm": PASSWORD,
     })
+    if sent.status_code != 302:
+        return sent
+    with client.application.app_context():
+        body = db.session.scalar(select(OutboundEmail.body_text).where(OutboundEmail.recipient == email)
+                                 .order_by(OutboundEmail.id.desc()))
+        db.session.remove()
+    path = re.search(r"/register/confirm/[\w-]+", body).group(0)
+    page = client.get(path).get_data(as_text=True)
+    return client.post(path, data={"csrf_token": CSRF.search(page).group(1), "password": PASSWORD})
 
 
 def test_sqlite_disk_full(small_disk):

@@ -171,6 +171,10 @@ def fuzz_world(app, make, world) -> dict:
                                    user_id=users["colleague"].id, now=now, valid_for=timedelta(hours=2))
         invite = tokens.issue_token(TokenPurpose.INVITATION, email="neu@example.org", role="supervisor", now=now,
                                     valid_for=timedelta(days=7))
+        registration = tokens.issue_token(
+            TokenPurpose.REGISTRATION, email="firma-neu@example.org", role="hr_lead", now=now,
+            valid_for=timedelta(hours=48), payload={"full_name": "Eva Neu", "company_name": "Neue Firma",
+                                                    "password_hash": "$argon2id$not-a-hash", "locale": "de"})
         db.session.commit()
         draft_args = {"round_id": draft.id, "rule_id": rule.id}
         past_args = {"meeting_id": past.id}
@@ -180,6 +184,7 @@ def fuzz_world(app, make, world) -> dict:
         "admin.reactivate": {"user_id": deactivated.id},
         "auth.reset_password": {"token": reset},
         "auth.accept_invitation": {"token": invite},
+        "auth.confirm_registration": {"token": registration},
         "coordinator.decide": {"application_id": submitted_id},
         "rounds.add_rule": draft_args, "rounds.delete_rule": draft_args, "rounds.edit": draft_args,
         "meetings.record": past_args, "meetings.amend": past_args, "meetings.feedback": past_args,
