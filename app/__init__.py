@@ -40,6 +40,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from app.auth.views import bp as auth_bp
     from app.companies.views import bp as companies_bp
     from app.coordinator.views import bp as coordinator_bp
+    from app.cycles.views import bp as cycles_bp
     from app.groups.views import bp as groups_bp
     from app.hr.views import bp as hr_bp
     from app.main.views import bp as main_bp
@@ -49,7 +50,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
     app.url_map.converters["int"] = security.IdConverter  # before the routes are added: they use it
     for blueprint in (main_bp, auth_bp, admin_bp, hr_bp, supervisor_bp, coordinator_bp, companies_bp,
-                      rounds_bp, groups_bp, meetings_bp):
+                      rounds_bp, groups_bp, meetings_bp, cycles_bp):
         app.register_blueprint(blueprint)
 
     if app.config["PROXY_HOPS"]:

@@ -160,3 +160,26 @@ def may_change_meetings(group, user: User) -> bool:
     """The programme's coordinators, admins and the group's supervisor move and cancel its meetings."""
     return user.role in (Role.COORDINATOR, Role.ADMIN) or (
         user.role == Role.SUPERVISOR and group.supervisor_id == user.id)
+
+
+def get_certificate_or_404(member_id: int, *, for_user: User):
+    """A company's place in a completed group, whose certificate of participation the user may read: the company's
+    HR lead and colleagues, and the programme's coordinators; 404 for everyone else, administrators included."""
+    from app.models import GroupMember
+    from app.services.cycles import may_read_certificate
+
+    member = db.session.get(GroupMember, member_id)
+    if member is None or not may_read_certificate(for_user, member):
+        abort(404)
+    return member
+
+
+def get_programme_supervisor_or_404(programme_id: int, user_id: int, *, for_user: User):
+    """A supervisor of a programme, for the programme's coordinators and admins (404 for anyone not serving it)."""
+    from app.models import ProgrammeSupervisor
+
+    programme = get_programme_or_404(programme_id, for_user=for_user)
+    link = db.session.get(ProgrammeSupervisor, (programme_id, user_id))
+    if link is None:
+        abort(404)
+    return programme, link.user

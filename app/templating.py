@@ -26,10 +26,18 @@ STATUS_LABELS = {
     "rejected": _l("Rejected"),
     "changes_requested": _l("Changes requested"),
     "withdrawn": _l("Withdrawn"),
+    "completed": _l("Cycle completed"),
 }
 
 STATUS_COLOURS = {"draft": "secondary", "submitted": "info", "changes_requested": "warning", "approved": "success",
-                  "rejected": "danger", "withdrawn": "secondary"}
+                  "rejected": "danger", "withdrawn": "secondary", "completed": "dark"}
+
+# A mentoring group's states, one label each, on every page.
+GROUP_STATUS_LABELS = {
+    "active": _l("running"),
+    "dissolved": _l("dissolved"),
+    "completed": _l("completed"),
+}
 
 
 FIELD_LABELS = {
@@ -94,6 +102,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["display_value"] = display_value
     app.jinja_env.filters["yes_no"] = yes_no
     app.jinja_env.filters["maturity_level"] = maturity_level
+    app.jinja_env.filters["group_status"] = lambda value: str(GROUP_STATUS_LABELS.get(value, value))
     app.jinja_env.filters["status_colour"] = lambda value: STATUS_COLOURS.get(value, "secondary")
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -7,7 +7,7 @@ takes the lead when the first dies.
 
 The jobs are few and fixed, and act on state kept in Tandem's own tables (APScheduler keeps no job store here):
 queue due reminders and send the mail outbox (every tick), nudge supervisors whose session has no notes a day
-after it ended, ask for feedback and re-assessments, and purge used and expired tokens (hourly), the retention period (nightly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
+after it ended, ask for feedback and re-assessments, and purge used and expired tokens (hourly), the retention period and the closing of ended cycles (nightly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
 was busy runs once when it can, not once per missed tick.
 """
 from __future__ import annotations
@@ -147,6 +147,21 @@ def apply_retention(app: Flask) -> None:
             db.session.remove()
 
 
+def close_cycles(app: Flask) -> None:
+    """Close the groups whose cycle has ended (final self-assessment asked, certificates announced)."""
+    from app.services import cycles, mail
+
+    with app.app_context():
+        try:
+            mails = cycles.close_ended_groups(utcnow())
+            db.session.commit()
+            if mails:
+                log.info("cycles closed; mails queued: %d", len(mails))
+                mail.deliver_due(utcnow(), ids=[m.id for m in mails])
+        finally:
+            db.session.remove()
+
+
 def purge_tokens(app: Flask) -> None:
     from app.services import login_sessions, throttle, tokens
 
@@ -179,6 +194,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(ask_companies, "interval", hours=1, args=[app], id="ask_companies", next_run_time=utcnow())
     scheduler.add_job(purge_tokens, "interval", hours=1, args=[app], id="purge_tokens")
     scheduler.add_job(apply_retention, "cron", hour=3, args=[app], id="apply_retention")
+    scheduler.add_job(close_cycles, "cron", hour=4, args=[app], id="close_cycles")
     scheduler.add_job(weekly_digest, "cron", day_of_week="mon", hour=7, args=[app], id="weekly_digest")
     return scheduler
 

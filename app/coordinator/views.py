@@ -38,6 +38,7 @@ from app.security import role_required
 from app.services import audit, companies, company_import, mail, meetings, review, sessions
 from app.services import dashboard as dashboard_service
 from app.services import funder_report as funder_report_service
+from app.services.cycles import completed_groups, count_completed
 from app.services.errors import ServiceError
 from app.templating import STATUS_LABELS
 from app.views_common import apply_service_error
@@ -220,7 +221,8 @@ def groups(programme_id: int):
                                page=request.args.get("page", 1, type=int), per_page=GROUPS_PER_PAGE)
     # The page links keep the order and the filter.
     keep = {"sort": sort, **({"attention": "y"} if attention_only else {})}
-    return render_template("coordinator/groups.html", programme=programme_, form=form, found=found, keep=keep)
+    return render_template("coordinator/groups.html", programme=programme_, form=form, found=found, keep=keep,
+                           completed=completed_groups(programme_.id), completed_total=count_completed(programme_.id))
 
 
 @bp.get("/dashboard")

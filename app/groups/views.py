@@ -13,7 +13,7 @@ from app.groups.forms import ResponseForm
 from app.meetings.forms import MeasureForm
 from app.models import Response, Role, utcnow
 from app.security import role_required
-from app.services import calendar, mail, rounds, sessions
+from app.services import calendar, cycles, mail, rounds, sessions
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
 
@@ -42,7 +42,7 @@ def _render(group, form: ResponseForm):
                            measures=measures, own_ids=own_ids, measure_form=MeasureForm(formdata=None),
                            may_set_sharing=may_change_meetings(group, current_user), confirm_form=ConfirmForm(),
                            taxonomy=taxonomy, maturity=maturity, deadline_passed=deadline_passed, local=calendar.local,
-                           Response=Response)
+                           Response=Response, certificates=cycles.readable_certificates(current_user, group))
 
 
 @bp.get("/")

@@ -29,6 +29,8 @@ class ApplicationStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    # Its group's cycle has ended: no longer drawn into rounds until the company applies for a next cycle.
+    COMPLETED = "completed"
 
 
 # Until the coordinator approves, the HR lead edits freely; afterwards changes become proposals.

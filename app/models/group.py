@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 class GroupStatus(StrEnum):
-    ACTIVE = "active"
-    DISSOLVED = "dissolved"
+    ACTIVE = "active"  # published and running (or ended, until the nightly job closes it)
+    DISSOLVED = "dissolved"  # the mentor company declined
+    COMPLETED = "completed"  # the cycle has ended and been closed: certificates are ready
 
 
 class Response(StrEnum):
@@ -41,6 +42,8 @@ class MentoringGroup(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=GroupStatus.ACTIVE)
     # As the group agreed: may the companies see each other's measures?
     shares_measures: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # When the closing job marked the group completed (claimed with a conditional UPDATE, so once per group).
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     retention_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     retention_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -64,6 +67,10 @@ class MentoringGroup(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == GroupStatus.ACTIVE
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == GroupStatus.COMPLETED
 
 
 class GroupMember(db.Model):

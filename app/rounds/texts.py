@@ -87,6 +87,7 @@ EVENTS = {
     "accept": _l("accepted"),
     "decline": _l("declined"),
     "follow_up": _l("created a follow-up round"),
+    "added": _l("added the approved companies that were missing"),
     "plan": _l("had the group sessions planned"),
     "confirm_meetings": _l("confirmed the group sessions"),
     "move_meeting": _l("moved a group session"),

@@ -191,6 +191,8 @@ def detail(round_id: int):
     sessions = meetings.session_summaries(round_, now, shown) if groups else {}
     planned, proposed = meetings.session_totals(round_) if groups else (0, 0)
     plan_problems = last_plan.details.get("problems", []) if last_plan else []
+    missing = rounds.missing_companies(round_)
+    idle = rounds.idle_in_proposal(round_, participants) if round_.is_draft and round_.proposal else None
     # A published round's proposal lives on in its groups; its full cards (hundreds) only on request.
     show_proposal = round_.is_draft or request.args.get("proposal") == "all"
     pinned = {(r.mentor_application_id, r.mentee_application_id) for r in round_.rules if r.kind == "pin"}
@@ -206,7 +208,7 @@ def detail(round_id: int):
         mentioned |= {u["application"] for u in proposal.get("unplaced", [])}
     names.update(rounds.company_names(mentioned - names.keys()))
     return render_template(
-        "rounds/detail.html", round=round_, run=run, names=names, participant_count=(
+        "rounds/detail.html", round=round_, run=run, names=names, missing=missing, idle=idle, participant_count=(
             len(participants) if round_.is_draft else rounds.count_participants(round_)), groups=groups, sessions=sessions,
         keep={"proposal": "all"} if show_proposal and not round_.is_draft else {},
         proposed=proposed, planned=planned,
@@ -244,6 +246,26 @@ def run(round_id: int):
                        _("The optimiser is working. This page shows the result as soon as it is done."))
         if started is not None:
             rounds.launch(started)
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/add-missing")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def add_missing(round_id: int):
+    """Add the approved companies that the draft round leaves out (listed at the top of its page)."""
+    round_ = get_round_or_404(round_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit():
+        try:
+            added = rounds.add_missing(round_, actor=current_user, now=utcnow())
+            db.session.commit()
+        except (ServiceError, StaleDataError) as exc:
+            db.session.rollback()
+            flash(str(exc.message) if isinstance(exc, ServiceError) else _(
+                "Someone else changed this round meanwhile. Please look at it again."), "danger")
+        else:
+            flash(ngettext("%(num)d company has been added to the round. Run the optimiser again to place it.",
+                           "%(num)d companies have been added to the round. Run the optimiser again to place "
+                           "them.", len(added)), "success")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 

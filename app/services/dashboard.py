@@ -67,7 +67,8 @@ def build(programme_ids: list[int], since: date, until: date, now: datetime) -> 
         MentoringGroup.programme_id.in_(programme_ids))).all()
     group_ids = [g.id for g in groups]
     active = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on >= now.date())
-    finished = sum(1 for g in groups if g.status == GroupStatus.ACTIVE and g.ends_on < now.date())
+    finished = sum(1 for g in groups if g.status == GroupStatus.COMPLETED
+                   or (g.status == GroupStatus.ACTIVE and g.ends_on < now.date()))
     # One row per meeting of the period with the companies present at it (each once, however many of its people
     # came), counted by a subquery per meeting (an index lookup each) rather than joined as an aggregated table,
     # which PostgreSQL without table statistics would run again for every meeting.

@@ -184,6 +184,74 @@ def _require_editable(round_: MatchingRound) -> None:
         raise ServiceError(_l("The optimiser is working on this round. Wait until it has finished."))
 
 
+# -- companies accepted after the round was set up ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MissingCompany:
+    """An approved company of the programme, in no active group, that the draft round leaves out."""
+
+    application_id: int
+    name: str
+    role: str
+    is_ready: bool  # has a place and a complete self-assessment, so the optimiser can take it
+
+
+def missing_companies(round_: MatchingRound) -> list[MissingCompany]:
+    """Approved companies of the programme that are in no active group and not in this draft round: accepted after
+    the round was set up, or left out by hand. Shown at the top of the round, so that its count is never stale
+    without the coordinator knowing. Mentors first."""
+    if not round_.is_draft:
+        return []
+    busy = select(GroupMember.application_id).join(MentoringGroup).where(
+        MentoringGroup.programme_id == round_.programme_id, MentoringGroup.status == GroupStatus.ACTIVE,
+        GroupMember.response != Response.DECLINED)
+    taking_part = select(round_participant.c.application_id).where(round_participant.c.round_id == round_.id)
+    applications = db.session.scalars(
+        select(Application).where(Application.programme_id == round_.programme_id,
+                                  Application.status == ApplicationStatus.APPROVED,
+                                  Application.id.not_in(busy), Application.id.not_in(taking_part))
+        .order_by(Application.role, Application.id)
+        .options(joinedload(Application.company).selectinload(Company.assessments))).unique().all()
+    return [MissingCompany(a.id, a.company.name, a.role,
+                           a.company.latitude is not None and any(x.is_complete for x in a.company.assessments))
+            for a in applications]
+
+
+def add_missing(round_: MatchingRound, *, actor: User, now: datetime) -> list[MissingCompany]:
+    """Add every approved company that the draft round leaves out (see missing_companies). The current proposal
+    stays as it is until the optimiser runs again. Flushes."""
+    _require_editable(round_)
+    missing = missing_companies(round_)
+    if not missing:
+        raise ServiceError(_l("Every approved company that is in no group takes part in this round already."))
+    added = db.session.scalars(select(Application).where(
+        Application.id.in_([m.application_id for m in missing])).order_by(Application.id)).all()
+    round_.participants = [*round_.participants, *added]
+    round_.updated_at = now  # a change of the round's row, so that its version moves on (optimistic locking)
+    db.session.flush()
+    _event(round_, "added", actor, now, companies=len(added))
+    return missing
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Who the proposal leaves without a group: mentor companies and supervisors of the round."""
+
+    mentors: list[RoundCompany]
+    supervisors: list[User]
+
+
+def idle_in_proposal(round_: MatchingRound, participants: list[RoundCompany]) -> Idle:
+    """The round's mentor companies that lead no proposed group, and its supervisors that lead none, so that the
+    coordinator sees who stays without a group besides the mentees the optimiser could not place."""
+    proposal = round_.proposal or {}
+    groups = proposal.get("groups", [])
+    mentors = {g["mentor"] for g in groups}
+    leading = {g["supervisor"] for g in groups}
+    return Idle([c for c in participants if c.role == "mentor" and c.application_id not in mentors],
+                [u for u in round_.supervisors if u.id not in leading])
+
+
 # -- from rows to the optimiser's instance ---------------------------------------------------------------------
 
 def _mode(modes: Iterable[str]) -> str:
@@ -449,7 +517,7 @@ class GroupLine:
     declined with their reason)."""
 
     id: int
-    is_active: bool
+    status: str
     supervisor: str | None
     mentor: str | None = None
     accepted: int = 0
@@ -474,7 +542,7 @@ def group_lines(round_: MatchingRound, *, page: int, per_page: int) -> GroupPage
     total = db.session.scalar(select(func.count()).select_from(MentoringGroup).where(in_round))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    lines = {row.id: GroupLine(row.id, row.status == GroupStatus.ACTIVE, row.full_name) for row in db.session.execute(
+    lines = {row.id: GroupLine(row.id, row.status, row.full_name) for row in db.session.execute(
         select(MentoringGroup.id, MentoringGroup.status, User.full_name)
         .outerjoin(User, User.id == MentoringGroup.supervisor_id)
         .where(in_round).order_by(MentoringGroup.id).limit(per_page).offset((page - 1) * per_page))}

@@ -93,6 +93,8 @@ ID_ROUTES = {
     ("rounds.move", "POST"), ("rounds.new", "GET"), ("rounds.new", "POST"), ("rounds.plan_meetings", "POST"),
     ("rounds.publish", "POST"), ("rounds.run", "POST"), ("rounds.swap_supervisor", "POST"),
     ("supervisor.delete_absence", "POST"),
+    ("rounds.add_missing", "POST"), ("cycles.certificate", "GET"), ("cycles.certificate_pdf_download", "GET"),
+    ("cycles.apply_again", "POST"),
 }
 INSIDER = {"other_coordinator": "coordinator", "other_supervisor": "supervisor", "colleague_b": "colleague"}
 OUTSIDERS = ("hr_b", *INSIDER)
