@@ -125,6 +125,13 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("main.personal_data", "POST"): (R, 200, 200, 200, 200, 200, 200),
     ("admin.audit_export", "GET"): (R, 403, 403, 403, 403, 200, 403),
     ("hr.invite_colleague", "POST"): (R, R, R, 403, 403, 403, 403),
+    ("rounds.add_missing", "POST"): (R, 403, 403, 403, R, R, 403),
+    # Company A's certificate of a completed group: its HR lead and colleague, the programme's coordinator; for
+    # everyone else it does not exist. Company A's application is approved, not completed: applying again is
+    # refused with a message (R); another company's: 404.
+    ("cycles.certificate", "GET"): (R, 200, 404, 404, 200, 404, 200),
+    ("cycles.certificate_pdf_download", "GET"): (R, 200, 404, 404, 200, 404, 200),
+    ("cycles.apply_again", "POST"): (R, R, 404, 403, 403, 403, 403),
 }
 
 
@@ -165,6 +172,7 @@ def world(app, make, mailbox):
         mail.deliver_due(utc_now())
         extra = company_a_world(company_a.id, application.id, users["hr_a"].id, programme.id)
         extra |= published_round_world(programme.id, application.id, users["supervisor"].id, users["coordinator"].id)
+        extra |= completed_group_world(programme.id, application.id, users["supervisor"].id)
     return {
         "users": users,
         "args": {
@@ -267,6 +275,42 @@ def published_round_world(programme_id: int, mentee_application_id: int, supervi
     db.session.commit()
     return {"round_id": round_.id, "rule_id": rule.id, "group_id": group.id, "meeting_id": meeting.id,
             "absence_id": absence.id, "measure_id": measure.id, "participant_id": participant.id}
+
+
+def completed_group_world(programme_id: int, mentee_application_id: int, supervisor_id: int) -> dict:
+    """An earlier, completed group of company A (the certificate's routes). Its mentor company is approved again
+    and in no group: a draft round lists it as missing (the hostile-input fuzz finds the add action there)."""
+    from datetime import UTC, date, datetime
+
+    from app.models import Application, Company, GroupMember, MatchingRound, MentoringGroup
+
+    mentor_company = Company(name="Früherer Mentor GmbH")
+    db.session.add(mentor_company)
+    db.session.flush()
+    mentor = Application(company_id=mentor_company.id, programme_id=programme_id, role="mentor", status="approved")
+    db.session.add(mentor)
+    round_ = MatchingRound(programme_id=programme_id, name="Runde 0", status="published", starts_on=date(2025, 1, 1),
+                           weights={})
+    db.session.add(round_)
+    db.session.flush()
+    group = MentoringGroup(programme_id=programme_id, round_id=round_.id, supervisor_id=supervisor_id,
+                           starts_on=date(2025, 1, 1), ends_on=date(2026, 1, 1), status="completed",
+                           completed_at=datetime(2026, 1, 2, 3, tzinfo=UTC))
+    group.members = [GroupMember(application_id=mentor.id, role="mentor", response="accepted"),
+                     GroupMember(application_id=mentee_application_id, role="mentee", response="accepted")]
+    db.session.add(group)
+    db.session.commit()
+    return {"member_id": group.members[1].id}
+
+
+def programme_supervisor_world(programme_id: int, user_ids: list[int]) -> dict:
+    """The programme's supervisors: the one who leads its groups, and the target account (user_id in URLs)."""
+    from app.models import ProgrammeSupervisor
+
+    db.session.add_all([ProgrammeSupervisor(programme_id=programme_id, user_id=user_id, max_groups=2)
+                        for user_id in user_ids])
+    db.session.commit()
+    return {}
 
 
 def url_for_endpoint(app, endpoint: str, args: dict) -> str:

@@ -51,6 +51,8 @@ NO_FORM_ON_ANY_PAGE = {
     "rounds.confirm_meetings": ("shown while meetings are planned", "app.forms:ConfirmForm"),
     "rounds.publish": ("shown for a draft round with a proposal", "app.forms:ConfirmForm"),
     "rounds.run": ("a draft round would start the optimiser", "app.forms:ConfirmForm"),
+    "cycles.apply_again": ("shown on the certificate once the application is completed; company A's is approved",
+                           "app.forms:ConfirmForm"),
     "rounds.move": ("shown for a draft round with a proposal", "app.rounds.forms:MoveForm"),
     "rounds.swap_supervisor": ("shown for a draft round with a proposal", "app.rounds.forms:SupervisorSwapForm"),
 }
@@ -187,6 +189,7 @@ def fuzz_world(app, make, world) -> dict:
         "auth.confirm_registration": {"token": registration},
         "coordinator.decide": {"application_id": submitted_id},
         "rounds.add_rule": draft_args, "rounds.delete_rule": draft_args, "rounds.edit": draft_args,
+        "rounds.add_missing": draft_args,
         "meetings.record": past_args, "meetings.amend": past_args, "meetings.feedback": past_args,
     }
     return world | {"overrides": overrides}
