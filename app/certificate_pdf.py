@@ -123,18 +123,18 @@ def summary(cert: Certificate) -> list[str]:
                region=cert.region, start=format_date(cert.starts_on, "long"), end=format_date(cert.ends_on, "long"),
                role=role, mentor=cert.mentor_name)]
     if cert.supervisor_name:
-        lines.append(_("The group conversation rounds were led by the systemic supervisor %(name)s.",
+        lines.append(_("The group's conversation rounds were led by %(name)s (systemic supervision).",
                        name=cert.supervisor_name))
     lines.append(ngettext("The company took part in %(attended)d of the group's %(num)d conversation round.",
                           "The company took part in %(attended)d of the group's %(num)d conversation rounds.",
                           cert.sessions_held, attended=cert.sessions_attended))
     if cert.measures:
-        lines.append(ngettext("It agreed %(num)d measure to support employees who care for a relative; %(done)d "
-                              "of them is done.",
-                              "It agreed %(num)d measures to support employees who care for a relative; %(done)d "
-                              "of them are done.", len(cert.measures), done=cert.measures_done))
+        lines.append(ngettext("It agreed %(num)d measure to support employees who care for a relative, and put "
+                              "%(done)d of them into practice.",
+                              "It agreed %(num)d measures to support employees who care for a relative, and put "
+                              "%(done)d of them into practice.", len(cert.measures), done=cert.measures_done))
     if cert.start is not None and cert.end is not None:
-        lines.append(_("In its self-assessment it moved up in %(n)d of ten areas; its overall score went from "
+        lines.append(_("In its self-assessment it moved up in %(n)d of 10 areas; its overall score went from "
                        "%(start)s to %(end)s of 100.", n=cert.areas_improved, start=cert.start.overall,
                        end=cert.end.overall))
     return lines

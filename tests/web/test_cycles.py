@@ -218,7 +218,7 @@ def test_the_certificate_page_says_what_the_company_achieved(app, closed):
     page = client.get(f"/certificates/{closed['mentee_member']}").get_data(as_text=True)
     assert "Teilnahmebescheinigung" in page
     assert "Bäckerei „Größe“ &amp; Söhne" in page
-    assert "an 1 von 2 Gesprächsrunden" in page
+    assert "bei 1 von 2 Gesprächsrunden" in page
     assert "Pflegekoffer „Erste Hilfe“ anlegen" in page and "Nur beim Mentor" not in page
     assert "<svg" in page and "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "Für den nächsten Durchgang bewerben" in page
@@ -239,7 +239,7 @@ def test_the_pdf_holds_company_sessions_measures_and_maturity(app, closed):
     assert "Teilnahmebescheinigung" in flat
     assert "Bäckerei „Größe“ & Söhne" in flat
     assert "Tischlerei Hövelmann" in flat and "Dr. Svenja Ölmann" in flat
-    assert "an 1 von 2 Gesprächsrunden" in flat
+    assert "bei 1 von 2 Gesprächsrunden" in flat
     assert "Pflegekoffer „Erste Hilfe“ anlegen" in flat and "Herr Özdemir" in flat
     assert "Nur beim Mentor" not in flat
     # Maturity at the start (level 1 in every area) and at the end (3), and the overall score of each.
