@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import utcnow
@@ -20,6 +22,62 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 rounds_cli = AppGroup("rounds", help="Matching rounds.")
 backup_cli = AppGroup("backup", help="Backup and restore (SQLite and PostgreSQL).")
 database_cli = AppGroup("database", help="The database itself.")
+
+# What stops Tandem's long-running processes: `kill`, Ctrl+C, and the terminal closing.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class StopSignals:
+    """SIGTERM, SIGINT and SIGHUP as a request to stop, which the main thread waits for with `wait()`.
+
+    The handler only stores the signal's number. It takes no lock, so it cannot deadlock on one the main thread
+    holds where the signal lands (the scheduler's handler once called `threading.Event.set()` and hung for good
+    inside the main thread's own `Event.wait()`), and it raises nothing, so no cleanup is cut short the way an
+    exception from a handler (`sys.exit`, KeyboardInterrupt) cuts it. Each signal also writes its number into a
+    pipe (`signal.set_wakeup_fd`), which ends a `wait()` at once. Create it in the main thread before starting
+    threads or children, and keep it for the life of the process: a later signal must not find the default
+    action back.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._read, write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(write, False)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, _frame) -> None:
+        self.received = self.received or signum
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds (None: without end) for a stop signal; True once one has come."""
+        if self.received is None:
+            select.select([self._read], [], [], timeout)
+            try:
+                written = os.read(self._read, 512)
+            except BlockingIOError:
+                written = b""
+            # The pipe tells of a signal that came to another thread before the main thread has run its handler.
+            stops = [number for number in written if number in STOP_SIGNALS]
+            if stops and self.received is None:
+                self.received = stops[0]
+        return self.received is not None
+
+
+def stop_children(children: list[subprocess.Popen], seconds: float) -> None:
+    """Ask each child to stop (SIGTERM), give them `seconds` in all, then kill those still running."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + seconds
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 @demo_cli.command("load")
@@ -87,23 +145,20 @@ def database_create() -> None:
 @click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, type=int, show_default="2 x cores + 1")
 def prodserver(host: str, port: int, workers: int) -> None:
     """Serve Tandem as in production: gunicorn with several workers, and the scheduler process once beside it."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"])  # noqa: S603
-    gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",  # noqa: S603
-                                 f"{host}:{port}", "--access-logfile", "-", "wsgi:app"])
-    click.echo(f"Tandem runs at http://{host}:{port} with {workers} workers (Ctrl+C to stop)")
+    stop = StopSignals()
+    children: list[subprocess.Popen] = []
     try:
-        gunicorn.wait()
-    except KeyboardInterrupt:
-        pass
+        children.append(subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"]))  # noqa: S603
+        gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers),  # noqa: S603
+                                     "--bind", f"{host}:{port}", "--access-logfile", "-", "wsgi:app"])
+        children.insert(0, gunicorn)
+        click.echo(f"Tandem runs at http://{host}:{port} with {workers} workers (Ctrl+C to stop)")
+        while gunicorn.poll() is None and not stop.wait(1.0):
+            pass
     finally:
-        for child in (gunicorn, scheduler):
-            child.terminate()
-        for child in (gunicorn, scheduler):
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # gunicorn's workers finish their requests first; a master killed after the bound leaves workers that end
+        # by themselves once they see their parent gone.
+        stop_children(children, seconds=15)
 
 
 @backup_cli.command("create")
@@ -147,7 +202,7 @@ def _mail_sink(port: int) -> None:
     controller = start_sink(current_app.config["DEV_MAIL_DIR"], port=port)
     click.echo(f"Development mail sink on 127.0.0.1:{port}, writing to {current_app.config['DEV_MAIL_DIR']}")
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        signal.sigwait(set(STOP_SIGNALS))
     finally:
         controller.stop()
 
@@ -156,7 +211,9 @@ def _mail_sink(port: int) -> None:
 @click.option("--port", default=None, type=int, help="Port on 127.0.0.1 (default: MAIL_PORT).")
 def mail_sink(port: int | None) -> None:
     """Run the development SMTP sink; mails can be read under Administration > Mailbox."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    # Blocked in every thread (the sink's thread inherits the mask), the stop signals reach only `sigwait`: no
+    # handler runs at all.
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
     _mail_sink(port or current_app.config["MAIL_PORT"])
 
 
@@ -167,21 +224,29 @@ def devserver(host: str, port: int) -> None:
     """Serve Tandem for development with its mail sink and its scheduler beside it."""
     from app import demo
 
-    # SIGTERM ends the server like Ctrl+C does, so that the children are stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # The mail sink and the scheduler run as processes of their own beside the web server.
-    children = [subprocess.Popen([sys.executable, "-m", "flask", "mail-sink"]),  # noqa: S603
-                subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"])]  # noqa: S603
-    time.sleep(0.5)
-    click.echo(demo.logins_text())
-    click.echo(f"Tandem runs at http://{host}:{port}  (Ctrl+C to stop)")
+    # SIGTERM, SIGINT (Ctrl+C, which the terminal also sends to the children) and SIGHUP all end the server and
+    # its children. The web server runs in a thread; the main thread only waits for a stop and then stops the rest.
+    stop = StopSignals()
+    server = make_server(host, port, current_app._get_current_object(), threaded=True)
+    serving = threading.Thread(target=server.serve_forever, name="devserver", daemon=True)
+    children: list[subprocess.Popen] = []
     try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+        # The mail sink and the scheduler run as processes of their own beside the web server.
+        for command in (["mail-sink"], ["scheduler", "run"]):
+            children.append(subprocess.Popen([sys.executable, "-m", "flask", *command]))  # noqa: S603
+        stop.wait(0.5)  # the children's first lines come before the logins
+        click.echo(demo.logins_text())
+        server.log_startup()
+        serving.start()
+        click.echo(f"Tandem runs at http://{host}:{port}  (Ctrl+C to stop)")
+        while serving.is_alive() and not stop.wait(1.0):
+            pass
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.wait(timeout=10)
+        stop_children(children, seconds=5)
+        if serving.is_alive():
+            server.shutdown()
+        else:
+            server.server_close()
 
 
 def register_cli(app: Flask) -> None:

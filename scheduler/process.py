@@ -9,27 +9,37 @@ The jobs are few and fixed, and act on state kept in Tandem's own tables (APSche
 queue due reminders and send the mail outbox (every tick), nudge supervisors whose session has no notes a day
 after it ended, ask for feedback and re-assessments, and purge used and expired tokens (hourly), the retention period and the closing of ended cycles (nightly), and a weekly digest for the coordinators. Misfire grace and coalescing are explicit: a job that was missed while the process
 was busy runs once when it can, not once per missed tick.
+
+Stopping (SIGTERM, SIGINT, SIGHUP) is bounded: the signal handler only records the signal (see
+`app.cli.StopSignals`), the main thread does nothing but wait for one while the scheduler runs in a thread, running
+jobs get JOB_GRACE_SECONDS to finish, and the process ends at most STOP_SECONDS after the signal whatever a job or
+the database is doing (whatever still runs then is abandoned with the process). A job abandoned in the middle of
+sending leaves its mail claimed; it goes out again after the claim's timeout, as after a crash.
 """
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
+import time
 from datetime import timedelta
 
+from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import insert, text, update
 from sqlalchemy.exc import IntegrityError
 
+from app.cli import StopSignals
 from app.extensions import db
 from app.models import SchedulerLease, utcnow
 
 LOCK_KEY = 727_274_001  # the advisory lock's key on PostgreSQL
 LEASE_NAME = "scheduler"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+JOB_GRACE_SECONDS = 2.5  # after a stop, running jobs get this long to finish; then they are abandoned
+STOP_SECONDS = 3.5  # from a stop signal to the end of `run`, the lead's release included
 
 log = logging.getLogger("tandem.scheduler")
 
@@ -185,8 +195,43 @@ def weekly_digest(app: Flask) -> None:
             db.session.remove()
 
 
-def build_scheduler(app: Flask) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="Europe/Berlin", job_defaults=JOB_DEFAULTS)
+class JobThreads(BaseExecutor):
+    """Runs each job in a daemon thread of its own.
+
+    APScheduler's thread pool has non-daemon threads that the interpreter joins at exit: a job stuck in SMTP would
+    keep the process alive however long, whatever bound the stop had. A daemon thread still running after the
+    grace period ends with the process.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._threads: list[threading.Thread] = []
+
+    def _do_submit_job(self, job, run_times) -> None:
+        def work() -> None:
+            try:
+                events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
+            except Exception as exc:  # run_job reports the job's own errors; this is APScheduler failing
+                self._run_job_error(job.id, exc, exc.__traceback__)
+            else:
+                self._run_job_success(job.id, events)
+
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        thread = threading.Thread(target=work, name=f"job {job.id}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def still_running(self, seconds: float) -> list[str]:
+        """Wait up to `seconds` for the running jobs to end; the names of those that have not."""
+        deadline = time.monotonic() + seconds
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [thread.name for thread in self._threads if thread.is_alive()]
+
+
+def build_scheduler(app: Flask, executor: BaseExecutor | None = None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="Europe/Berlin", job_defaults=JOB_DEFAULTS,
+                                    executors={"default": executor or JobThreads()})
     tick = app.config["SCHEDULER_TICK_SECONDS"]
     scheduler.add_job(send_due, "interval", seconds=tick, args=[app], id="send_due", next_run_time=utcnow())
     scheduler.add_job(nudge_missing_notes, "interval", hours=1, args=[app], id="nudge_missing_notes",
@@ -200,25 +245,69 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 
 
 def run(app: Flask, stop: threading.Event | None = None, wait_seconds: float = 2.0) -> None:
-    """Wait for the lead, then run the jobs until stopped (SIGTERM, SIGINT) or the lead is lost."""
-    stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+    """Wait for the lead, then run the jobs until stopped or the lead is lost.
+
+    With `stop` (a test running the scheduler in a thread), it runs in the caller's thread until `stop` is set.
+    Without, in the main thread, SIGTERM, SIGINT and SIGHUP stop it: the scheduler runs in a thread of its own
+    while the main thread only waits for a signal, so that `run` returns at most STOP_SECONDS after one even when
+    the scheduler's thread is stuck in a job or in a database call (`flask scheduler run` then ends the process,
+    and what is stuck with it).
+    """
+    if stop is not None or threading.current_thread() is not threading.main_thread():
+        _lead(app, stop or threading.Event(), wait_seconds)
+        return
+    signals = StopSignals()
+    stop = threading.Event()
+    failures: list[Exception] = []
+
+    def lead() -> None:
+        try:
+            _lead(app, stop, wait_seconds)
+        except Exception as exc:  # raised again in the main thread, so that the command fails as before
+            failures.append(exc)
+
+    worker = threading.Thread(target=lead, name="scheduler", daemon=True)
+    worker.start()
+    while worker.is_alive() and not signals.wait(1.0):
+        pass
+    stop.set()
+    worker.join(STOP_SECONDS)
+    if worker.is_alive():
+        log.warning("not stopped %.1f s after the signal; abandoned", STOP_SECONDS)
+    elif failures:
+        raise failures[0]
+
+
+def _lead(app: Flask, stop: threading.Event, wait_seconds: float) -> None:
     leadership = Leadership(app, f"{socket.gethostname()}:{os.getpid()}")
-    while not stop.is_set() and not leadership.try_acquire():
-        log.info("another scheduler leads; waiting")
-        stop.wait(wait_seconds)
-    if stop.is_set():
+    leading = False
+    while not stop.is_set() and not leading:
+        leading = leadership.try_acquire()
+        if not leading:
+            log.info("another scheduler leads; waiting")
+            stop.wait(wait_seconds)
+    if not leading:
         return
     log.info("this scheduler leads")
-    scheduler = build_scheduler(app)
+    try:
+        if not stop.is_set():
+            _run_jobs(app, leadership, stop, min(wait_seconds, leadership.lease_seconds / 4))
+    finally:
+        leadership.release()
+        log.info("released the lead")
+
+
+def _run_jobs(app: Flask, leadership: Leadership, stop: threading.Event, check_seconds: float) -> None:
+    jobs = JobThreads()
+    scheduler = build_scheduler(app, jobs)
     scheduler.start()
     try:
-        while not stop.wait(min(wait_seconds, leadership.lease_seconds / 4)):
+        while not stop.wait(check_seconds):
             if not leadership.still_leading():
                 log.warning("lost the lead; stopping")
                 break
     finally:
-        scheduler.shutdown(wait=True)
-        leadership.release()
+        scheduler.shutdown(wait=False)  # no new runs; APScheduler's shutdown(wait=True) would wait without end
+        abandoned = jobs.still_running(JOB_GRACE_SECONDS)
+        if abandoned:
+            log.warning("still running %.1f s after the stop, abandoned: %s", JOB_GRACE_SECONDS, ", ".join(abandoned))
