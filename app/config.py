@@ -71,6 +71,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_NAME = "tandem_remember"
+    # Strict-Transport-Security on answers over HTTPS (0: none); production sets a year.
+    HSTS_SECONDS = 0
 
     # argon2id with 19 MiB, t=2, p=1: one of the settings OWASP's cheat sheet lists as equally strong (46 MiB, t=1
     # is another), and the cheapest here: about 20 ms a login on these 2-core machines, against 50 ms for 46 MiB
@@ -107,6 +109,13 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # `__Host-`: a browser keeps these cookies only when they come with Secure, for the whole site and for this host
+    # alone (Path=/, no Domain), so that no other host under the same domain can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-tandem_session"
+    REMEMBER_COOKIE_NAME = "__Host-tandem_remember"
+    # Browsers that once reached Tandem over HTTPS use nothing else for a year (ASVS 5.0 asks for a year and the
+    # subdomains). Sent only on answers that came over HTTPS, behind a proxy as its X-Forwarded-Proto says.
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 class TestConfig(Config):

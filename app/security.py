@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -96,13 +96,17 @@ CSP = (
 
 
 def set_security_headers(response):
-    """Headers on every response: CSP without inline script, no framing, no sniffing, no caching behind login."""
+    """Headers on every response: CSP without inline script, no framing, no sniffing, no caching behind login,
+    and HSTS where configured and the request came over HTTPS."""
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    hsts = current_app.config["HSTS_SECONDS"]
+    if hsts and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
     if not request.path.startswith("/static/") and "/static/" not in request.path:
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Pragma", "no-cache")

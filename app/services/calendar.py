@@ -6,6 +6,7 @@ names of companies, the time, the place and a link, never anything about anyone'
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,15 +18,22 @@ from app.models import Meeting, MeetingStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PRODID = "-//Tandem//Unternehmens-Mentoring//DE"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(BERLIN)
 
 
+def plain(text: str) -> str:
+    """A name as one line of text: RFC 5545 allows no control characters in a value (a line break in a name would
+    start a line of its own in some programs, and icalendar refuses it in a parameter), so they become spaces."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
 def meeting_title(meeting: Meeting) -> str:
     mentor = meeting.group.mentor
-    name = mentor.application.company.name if mentor else ""
+    name = plain(mentor.application.company.name) if mentor else ""
     return f"Tandem: Gesprächsrunde {meeting.number} – Gruppe {name}"
 
 
@@ -37,10 +45,10 @@ def _event(meeting: Meeting, now: datetime, link: str | None, attendees: Iterabl
     event.add("dtstart", local(meeting.starts_at))
     event.add("dtend", local(meeting.ends_at))
     event.add("summary", meeting_title(meeting))
-    place = meeting.place or ("Online" if not meeting.is_in_person else "")
+    place = plain(meeting.place or "") or ("Online" if not meeting.is_in_person else "")
     if place:
         event.add("location", place)
-    companies = ", ".join(m.application.company.name for m in meeting.group.members)
+    companies = ", ".join(plain(m.application.company.name) for m in meeting.group.members)
     description = f"Unternehmen: {companies}"
     if link:
         description += f"\n{link}"
@@ -55,7 +63,7 @@ def _event(meeting: Meeting, now: datetime, link: str | None, attendees: Iterabl
     event.add("organizer", organizer)
     for email, name in attendees:
         attendee = vCalAddress(f"mailto:{email}")
-        attendee.params["cn"] = vText(name)
+        attendee.params["cn"] = vText(plain(name))
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         event.add("attendee", attendee, encode=0)
     return event
@@ -83,7 +91,7 @@ def invitation(meeting: Meeting, *, recipient: tuple[str, str], now: datetime, l
 def feed(meetings: Iterable[Meeting], *, now: datetime, name: str) -> bytes:
     """A subscribable calendar with all of a person's meetings (cancelled ones marked as such)."""
     calendar = _calendar(None)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", vText(plain(name)))
     for meeting in meetings:
         calendar.add_component(_event(meeting, now, None))
     calendar.add_missing_timezones()

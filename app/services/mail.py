@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -18,13 +21,45 @@ from app.models import MailStatus, OutboundEmail
 MAX_ATTEMPTS = 8
 
 
+# A line break inside a value (a company or person named with one) is carried through rendering as this mark, so
+# that it cannot end the template's Subject line early and push the rest of the subject into the body: in the
+# subject it becomes a space, in the body a line break again.
+_BREAK = "\x00tandem-break\x00"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _keep_breaks_apart(value):
+    if value is None or not isinstance(value, str | LazyString | Markup):
+        return value
+    return re.sub(r"\r\n|\r|\n", _BREAK, str(value))
+
+
+def _render(template: str, context: dict) -> str:
+    env = current_app.extensions.get("tandem_mail_jinja")
+    if env is None:
+        # An overlay of the app's Jinja environment (its globals, filters and gettext), with a cache of its own: the
+        # app's cache holds templates compiled without the finalize, which is compiled into each template.
+        env = current_app.jinja_env.overlay(finalize=_keep_breaks_apart, cache_size=100)
+        current_app.extensions["tandem_mail_jinja"] = env
+    current_app.update_template_context(context)
+    return env.get_template(f"mail/{template}.txt").render(context)
+
+
+def one_line(text: str) -> str:
+    """Text for a mail header: line breaks and other control characters become spaces (no header injection)."""
+    return " ".join(_CONTROL.sub(" ", text.replace(_BREAK, " ")).split())
+
+
 def queue_mail(recipient: str, template: str, *, locale: str | None, now: datetime,
                calendar: tuple[str, str] | None = None, **context) -> OutboundEmail:
-    """Render `templates/mail/<template>.txt` in the recipient's language and queue it. Flushes."""
+    """Render `templates/mail/<template>.txt` in the recipient's language and queue it. Flushes.
+
+    The first line is the subject; names in it stay on it, without line breaks or control characters."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        rendered = render_template(f"mail/{template}.txt", **context)
+        rendered = _render(template, dict(context))
     first, _, body = rendered.lstrip().partition("\n")
-    subject = first.removeprefix("Subject:").strip()
+    subject = one_line(first.removeprefix("Subject:"))
+    body = body.replace(_BREAK, "\n")
     email = OutboundEmail(recipient=recipient, subject=subject[:300], body_text=body.strip() + "\n", next_attempt_at=now,
                           calendar=calendar[1] if calendar else None, calendar_method=calendar[0] if calendar else None)
     db.session.add(email)
@@ -104,9 +139,16 @@ def deliver_due(now: datetime, ids: list[int] | None = None) -> int:
                 continue
             row = db.session.get(OutboundEmail, mail_id, populate_existing=True)
             try:
+                message = _message(row)
+            except ValueError as exc:  # a header the email package refuses: no later attempt would do better
+                row.status, row.last_error = MailStatus.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+                current_app.logger.warning("mail %s to %s not sent: %s", row.id, row.recipient, row.last_error)
+                db.session.commit()
+                continue
+            try:
                 if smtp is None:
                     smtp = _connect()
-                smtp.send_message(_message(row))
+                smtp.send_message(message)
             except (OSError, smtplib.SMTPException) as exc:
                 smtp = None
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
