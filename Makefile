@@ -72,5 +72,6 @@ clean:
 
 # After changing user-facing strings: extract them, merge into both catalogues, then translate the German ones.
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	# Babel skips folders whose names begin with an underscore: the macros are named as files.
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot . templates/_macros/*.html
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --width 100

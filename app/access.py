@@ -125,24 +125,49 @@ def get_rule_or_404(rule_id: int, round_id: int, *, for_user: User):
     return rule
 
 
+def _company_place(group, user: User):
+    """The place of the user's company in the group (HR leads and colleagues; None for everyone else)."""
+    if user.role not in (Role.HR_LEAD, Role.COLLEAGUE) or user.company_id is None:
+        return None
+    return next((m for m in group.members if m.application.company_id == user.company_id), None)
+
+
 def get_group_or_404(group_id: int, *, for_user: User):
-    """A mentoring group: for the HR leads of its member companies, its supervisor, the programme's coordinators
-    and admins."""
-    from app.models import MentoringGroup
+    """A mentoring group: for the HR leads and colleagues of its member companies that have not declined their
+    place, its supervisor, the programme's coordinators and admins.
+
+    A company that declined is outside the group from then on: its people get a 404 on the group and on everything
+    that hangs off it (sessions, minutes, attendance, measures, feedback), as any other company would. Only the
+    group page itself tells them that their company declined (see get_declined_place)."""
+    from app.models import MentoringGroup, Response
 
     group = db.session.get(MentoringGroup, group_id)
     if group is None:
         abort(404)
     if for_user.role == Role.ADMIN:
         return group
-    if for_user.role in (Role.HR_LEAD, Role.COLLEAGUE) and any(m.application.company_id == for_user.company_id
-                                                                for m in group.members):
+    place = _company_place(group, for_user)
+    if place is not None and place.response != Response.DECLINED:
         return group
     if for_user.role == Role.SUPERVISOR and group.supervisor_id == for_user.id:
         return group
     if for_user.role == Role.COORDINATOR and group.programme_id in coordinated_programme_ids(for_user):
         return group
     abort(404)
+
+
+def get_declined_place(group_id: int, *, for_user: User):
+    """The place in this group that the user's company declined, or None (also for a group that does not exist and
+    for anyone who is not an HR lead or colleague of such a company). With it the group page shows only that the
+    company declined: an HR lead who follows the link in the invitation mail or on the start page expects to learn
+    what became of the group, not a "not found"; nothing of the other companies or the sessions is shown."""
+    from app.models import MentoringGroup, Response
+
+    group = db.session.get(MentoringGroup, group_id)
+    if group is None:
+        return None
+    place = _company_place(group, for_user)
+    return place if place is not None and place.response == Response.DECLINED else None
 
 
 def get_meeting_or_404(meeting_id: int, *, for_user: User):

@@ -20,8 +20,13 @@ bp = Blueprint("companies", __name__, url_prefix="/companies")
 @role_required(Role.HR_LEAD, Role.COORDINATOR, Role.ADMIN)
 def detail(company_id: int):
     company = get_company_or_404(company_id, for_user=current_user)
+    may_erase = erasure.may_erase(current_user, company)
+    # A coordinator who may not erase learns why (the company's other programmes) and whom to ask instead.
+    refused = None if may_erase or current_user.role != Role.COORDINATOR else {
+        "programmes": erasure.programmes_not_coordinated(current_user, company),
+        "administrators": erasure.administrators()}
     return render_template("companies/detail.html", company=company, taxonomy=taxonomy, erase_form=EraseForm(),
-                           may_erase=erasure.may_erase(current_user, company))
+                           may_erase=may_erase, refused=refused)
 
 
 @bp.get("/assessments/<int:assessment_id>/chart.svg")
@@ -43,7 +48,7 @@ def assessment_chart(assessment_id: int):
 @bp.post("/<int:company_id>/erase")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def erase(company_id: int):
-    """Art. 17: erase the company and everyone of it (the coordinators of its programmes, or an admin)."""
+    """Art. 17: erase the company and everyone of it (a coordinator of all its programmes, or an admin)."""
     company = get_company_or_404(company_id, for_user=current_user)
     form = EraseForm()
     if not erasure.may_erase(current_user, company):

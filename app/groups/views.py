@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import maturity, taxonomy
-from app.access import get_group_or_404, may_change_meetings
+from app.access import get_declined_place, get_group_or_404, may_change_meetings
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.groups.forms import ResponseForm
@@ -56,6 +56,10 @@ def mine():
 @bp.get("/<int:group_id>")
 @role_required(Role.HR_LEAD, Role.COLLEAGUE, Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
 def detail(group_id: int):
+    declined = get_declined_place(group_id, for_user=current_user)
+    if declined is not None:
+        # The company declined: only that, its own answer, and whom to ask; nothing of the group's other companies.
+        return render_template("groups/declined.html", group=declined.group, place=declined)
     group = get_group_or_404(group_id, for_user=current_user)
     return _render(group, ResponseForm())
 
@@ -78,6 +82,8 @@ def sharing(group_id: int):
 @bp.post("/<int:group_id>/respond")
 @role_required(Role.HR_LEAD)
 def respond(group_id: int):
+    if get_declined_place(group_id, for_user=current_user) is not None:
+        return redirect(url_for("groups.detail", group_id=group_id))  # a second click on "Decline", for example
     group = get_group_or_404(group_id, for_user=current_user)
     member = _own_member(group)
     if member is None:

@@ -144,12 +144,33 @@ def erase_company(company: Company, *, actor: User, now: datetime) -> None:
 
 
 def may_erase(user: User, company: Company) -> bool:
-    from app.access import coordinated_programme_ids
-
+    """An administrator erases any company (and its people); a coordinator only one whose every application, of any
+    status, is in a programme they coordinate. A company's profile, self-assessments and people serve all its
+    programmes at once, so the coordination of one programme must not erase them from under another that still
+    works with the company: then an administrator decides (see programmes_not_coordinated)."""
     if user.role == Role.ADMIN:
         return True
-    programmes = coordinated_programme_ids(user) if user.role == Role.COORDINATOR else set()
-    return any(a.programme_id in programmes for a in company.applications)
+    if user.role != Role.COORDINATOR:
+        return False
+    programmes = {a.programme_id for a in company.applications}
+    return bool(programmes) and not programmes - _coordinated(user)
+
+
+def programmes_not_coordinated(user: User, company: Company) -> int:
+    """How many of the company's programmes the coordinator does not coordinate: why they may not erase it."""
+    return len({a.programme_id for a in company.applications} - _coordinated(user))
+
+
+def administrators() -> list[User]:
+    """The active administrators: whom a coordinator asks to erase a company of several programmes."""
+    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active.is_(True))
+                                   .order_by(User.full_name, User.id)))
+
+
+def _coordinated(user: User) -> set[int]:
+    from app.access import coordinated_programme_ids
+
+    return coordinated_programme_ids(user) if user.role == Role.COORDINATOR else set()
 
 
 def request_leave(company: Company, *, actor: User, now: datetime) -> list:
@@ -164,8 +185,12 @@ def request_leave(company: Company, *, actor: User, now: datetime) -> list:
     link = url_for("companies.detail", company_id=company.id, _external=True)
     coordinators = {c for a in company.applications for c in a.programme.coordinators
                     if c.is_active and c.role == Role.COORDINATOR}
+    recipients = sorted(coordinators, key=lambda c: c.id)
+    if not any(may_erase(c, company) for c in recipients):
+        # No coordinator covers all of the company's programmes: only an administrator may erase it.
+        recipients += [a for a in administrators() if a not in coordinators]
     return [mail.queue_mail(c.email, "leave_requested", locale=c.locale, now=now, user=c, company=company,
-                            link=link) for c in sorted(coordinators, key=lambda c: c.id)]
+                            link=link) for c in recipients]
 
 
 RETENTION_WARNING = timedelta(days=30)
