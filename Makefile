@@ -43,17 +43,17 @@ run: install
 	$(FLASK) demo load --if-empty
 	$(FLASK) devserver
 
-# Production-like, locally: gunicorn with 3 workers and the scheduler, on the PostgreSQL of 127.0.0.1.
+# Production-like, locally: gunicorn and the scheduler, on the PostgreSQL of 127.0.0.1. No demo: an empty
+# database starts empty (create the first administrator with `flask admin create EMAIL`).
 serve: export DATABASE_URL ?= postgresql+psycopg://root@127.0.0.1:5432/tandem
 serve: install
 	$(FLASK) database create
 	$(FLASK) db upgrade
-	$(FLASK) demo load --if-empty
 	$(FLASK) prodserver
 
 test: install-test
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 # load.py and sqlite_writers.py serve through gunicorn; load.py needs the PostgreSQL of 127.0.0.1.
 bench: install-test $(VENV)/.installed-bench

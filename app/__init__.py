@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import DEV_SECRET_KEY, Config, config_for_environment
+from app.config import DEV_SECRET_KEY, Config, config_for_environment, missing_operator_settings
 from app.extensions import babel, bootstrap, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +20,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY; set SECRET_KEY.")
+
+    if app.config["ENV_NAME"] == "production" and (missing := missing_operator_settings(app.config)):
+        # A warning, not a refusal: the database can be migrated and the first administrator created before the
+        # operator's details are known; but every page's Impressum says they are missing until they are set.
+        app.logger.warning("TANDEM_%s not set: the Impressum and the Datenschutzerklärung cannot name the operator "
+                           "(required of a German website). See README, Configuration.", ", TANDEM_".join(missing))
 
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 

@@ -187,6 +187,34 @@ def may_change_meetings(group, user: User) -> bool:
         user.role == Role.SUPERVISOR and group.supervisor_id == user.id)
 
 
+def get_organisation_or_404(organisation_id: int, *, for_user: User):
+    """An organisation's record, for admins only (the public sees it on the programme pages)."""
+    from app.models import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or for_user.role != Role.ADMIN:
+        abort(404)
+    return organisation
+
+
+def get_partner_or_404(partner_id: int, programme_id: int, *, for_user: User):
+    """An organisation's part in a programme, for admins only."""
+    from app.models import ProgrammePartner
+
+    partner = db.session.get(ProgrammePartner, partner_id)
+    if partner is None or partner.programme_id != programme_id or for_user.role != Role.ADMIN:
+        abort(404)
+    return partner
+
+
+def get_public_programme_or_404(programme_id: int):
+    """A programme's public page: every programme has one, for everyone."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
 def get_certificate_or_404(member_id: int, *, for_user: User):
     """A company's place in a completed group, whose certificate of participation the user may read: the company's
     HR lead and colleagues, and the programme's coordinators; 404 for everyone else, administrators included."""

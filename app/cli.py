@@ -22,6 +22,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 rounds_cli = AppGroup("rounds", help="Matching rounds.")
 backup_cli = AppGroup("backup", help="Backup and restore (SQLite and PostgreSQL).")
 database_cli = AppGroup("database", help="The database itself.")
+admin_cli = AppGroup("admin", help="Administrators.")
 
 # What stops Tandem's long-running processes: `kill`, Ctrl+C, and the terminal closing.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -249,12 +250,32 @@ def devserver(host: str, port: int) -> None:
             server.server_close()
 
 
+@admin_cli.command("create")
+@click.argument("email")
+def admin_create(email: str) -> None:
+    """Create an administrator: prints a one-time link with which they set their name and password."""
+    from app.services import accounts
+    from app.services.errors import ServiceError
+
+    try:
+        raw = accounts.invite_administrator(email, now=utcnow())
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    link = current_app.config["BASE_URL"].rstrip("/") + f"/invitation/{raw}"
+    days = current_app.config["INVITATION_DAYS"]
+    click.echo(f"Open this link within {days} days to set the administrator's name and password (it works once):")
+    click.echo(link)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(database_cli)
+    app.cli.add_command(admin_cli)
     app.cli.add_command(prodserver)
     app.cli.add_command(mail_sink)
     app.cli.add_command(devserver)
+

@@ -94,6 +94,16 @@ class Config:
     # Behind a reverse proxy: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: Tandem is reached
     # directly and ignores those headers, which a client could forge).
     PROXY_HOPS = int(os.environ.get("TANDEM_PROXY_HOPS", "0"))
+    # The operator of this Tandem (Impressum and Datenschutzerklärung on every page's footer; a German website must
+    # name them). Name, postal address and e-mail are required in production; see README, "Configuration".
+    OPERATOR_NAME = os.environ.get("TANDEM_OPERATOR_NAME", "")
+    OPERATOR_ADDRESS = os.environ.get("TANDEM_OPERATOR_ADDRESS", "")  # lines separated by ";"
+    OPERATOR_EMAIL = os.environ.get("TANDEM_OPERATOR_EMAIL", "")
+    OPERATOR_PHONE = os.environ.get("TANDEM_OPERATOR_PHONE", "")
+    OPERATOR_REPRESENTATIVE = os.environ.get("TANDEM_OPERATOR_REPRESENTATIVE", "")  # who represents it in law
+    OPERATOR_REGISTER = os.environ.get("TANDEM_OPERATOR_REGISTER", "")  # e.g. "Amtsgericht Coesfeld, HRB 1234"
+    OPERATOR_VAT_ID = os.environ.get("TANDEM_OPERATOR_VAT_ID", "")
+    PRIVACY_OFFICER = os.environ.get("TANDEM_PRIVACY_OFFICER", "")  # the data protection officer's contact
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 7
     # A registration's link (nothing is created before it is opened).
@@ -135,6 +145,14 @@ class TestConfig(Config):
     MAIL_PORT = 0
     # The suite logs in hundreds of times from one address; tests/web/test_throttle.py sets real limits.
     THROTTLE_LOGIN = THROTTLE_REGISTER = THROTTLE_PASSWORD_RESET = THROTTLE_RESET_MAIL = (1_000_000, 3600)
+
+
+REQUIRED_OPERATOR_SETTINGS = ("OPERATOR_NAME", "OPERATOR_ADDRESS", "OPERATOR_EMAIL")
+
+
+def missing_operator_settings(config) -> list[str]:
+    """The operator settings an Impressum needs that are not set."""
+    return [name for name in REQUIRED_OPERATOR_SETTINGS if not (config.get(name) or "").strip()]
 
 
 def config_for_environment() -> type[Config]:

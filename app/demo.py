@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 import matching
 from app import maturity
 from app.extensions import db
-from app.models import Application, ApplicationStatus, Company, CompanyRole, Programme, Role, User
+from app.models import (
+    Application,
+    ApplicationStatus,
+    Company,
+    CompanyRole,
+    Programme,
+    ProgrammeSupervisor,
+    Role,
+    User,
+)
 from app.services import companies, funder_report, meetings, rounds, sessions
 from app.services.passwords import hash_password
 from matching.jsonio import result_to_json
@@ -111,6 +120,9 @@ def load_demo(*, now: datetime) -> Programme:
         supervisor = person(email, name, Role.SUPERVISOR)
         db.session.flush()
         rounds.save_supervisor_profile(supervisor, place, groups, km, now=now)
+        # Both serve the demo programme, which may give each as many groups as they lead at all.
+        db.session.add(ProgrammeSupervisor(programme_id=programme.id, user_id=supervisor.id, max_groups=groups,
+                                           created_at=now))
         supervisors.append(supervisor)
     for number, dc in enumerate(COMPANIES, start=1):
         company = Company(name=dc.name, created_at=now)

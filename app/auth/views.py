@@ -87,6 +87,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(start_page_url())
     form = RegisterForm()
+    programme = _programme_to_apply(request.args.get("programme", type=int))
     if form.validate_on_submit():
         if over_limit("register", request.remote_addr):
             abort(429)
@@ -98,6 +99,7 @@ def register():
                 company_name=form.company_name.data,
                 locale=str(get_locale()),
                 now=utcnow(),
+                programme_id=programme.id if programme else None,
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -107,7 +109,18 @@ def register():
             # address than the other. The next page is the same whether or not the address has an account.
             db.session.commit()
             return redirect(url_for("auth.registration_sent"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, programme=programme)
+
+
+def _programme_to_apply(programme_id: int | None):
+    """The programme whose "Jetzt bewerben" led here, if it accepts applications today."""
+    from app.models import Programme
+    from app.services import calendar
+
+    programme = db.session.get(Programme, programme_id) if programme_id and 0 < programme_id < 2**31 else None
+    if programme is None or not programme.accepts_applications_on(calendar.local(utcnow()).date()):
+        return None
+    return programme
 
 
 @bp.get("/register/sent")
@@ -122,6 +135,7 @@ def confirm_registration(token: str):
     registration = accounts.find_registration(token, now=utcnow())
     form = ConfirmRegistrationForm()
     if registration is not None and form.validate_on_submit():
+        programme_id = (registration.payload or {}).get("programme_id")
         try:
             user = accounts.confirm_registration(token, form.password.data, now=utcnow())
         except ServiceError as exc:
@@ -133,6 +147,8 @@ def confirm_registration(token: str):
             db.session.commit()
             _log_in(user)
             flash(_("Welcome to Tandem! Your company account has been created."), "success")
+            if isinstance(programme_id, int):
+                return redirect(url_for("hr.application", programme_id=programme_id))
             return redirect(start_page_url())
     return render_template("auth/confirm_registration.html", form=form, registration=registration)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import charts, maturity, taxonomy
 from app.access import (
@@ -15,6 +17,7 @@ from app.access import (
     get_application_or_404,
     get_import_batch_or_404,
     get_programme_or_404,
+    get_programme_supervisor_or_404,
     get_proposal_or_404,
 )
 from app.coordinator.forms import (
@@ -23,7 +26,10 @@ from app.coordinator.forms import (
     GroupsFilterForm,
     ImportForm,
     PeriodForm,
+    ProgrammeSettingsForm,
     ProposalForm,
+    SupervisorCapacityForm,
+    SupervisorInviteForm,
 )
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -35,7 +41,18 @@ from app.models import (
     utcnow,
 )
 from app.security import role_required
-from app.services import audit, companies, company_import, mail, meetings, review, sessions
+from app.services import (
+    accounts,
+    audit,
+    companies,
+    company_import,
+    mail,
+    meetings,
+    programmes,
+    review,
+    sessions,
+    supervisors,
+)
 from app.services import dashboard as dashboard_service
 from app.services import funder_report as funder_report_service
 from app.services.cycles import completed_groups, count_completed
@@ -323,3 +340,152 @@ def funder_report_export(programme_id: int, fmt: str):
     db.session.commit()
     filename = f"tandem-esf-bericht-{programme_.id}-{since.isoformat()}-{until.isoformat()}.{fmt}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _settings_values(form: ProgrammeSettingsForm) -> programmes.ProgrammeSettings:
+    return programmes.ProgrammeSettings(
+        description=form.description.data, contact_name=form.contact_name.data,
+        contact_email=form.contact_email.data, contact_phone=form.contact_phone.data,
+        applications_enabled=form.applications.data == "open",
+        applications_open_from=form.applications_open_from.data,
+        applications_open_until=form.applications_open_until.data,
+        mentor_min_overall=form.mentor_min_overall.data, mentor_min_dimension=form.mentor_min_dimension.data,
+        cadence_weeks=form.cadence_weeks.data, meeting_minutes=form.meeting_minutes.data,
+        travel_buffer_minutes=form.travel_buffer_minutes.data,
+        reminder_days=programmes.parse_reminder_days(form.reminder_days.data),
+        retention_months=form.retention_months.data, default_group_min=form.default_group_min.data,
+        default_group_max=form.default_group_max.data, default_cycle_months=form.default_cycle_months.data,
+        is_esf_plus=form.is_esf_plus.data, funding_project_number=form.funding_project_number.data,
+        funding_note=form.funding_note.data)
+
+
+@bp.route("/programmes/<int:programme_id>/settings", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def settings(programme_id: int):
+    """Every setting of the programme on one page."""
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    form = ProgrammeSettingsForm(obj=programme_ if request.method == "GET" else None)
+    if request.method == "GET":
+        form.applications.data = "open" if programme_.applications_enabled else "closed"
+        form.reminder_days.data = ", ".join(str(d) for d in programme_.reminder_days or [])
+        form.version.data = str(programme_.version)
+    elif form.validate_on_submit():
+        # A missing or garbled version counts as outdated: refused like a concurrent change, never a 500.
+        sent = form.version.data or ""
+        version = int(sent) if sent.isdecimal() and len(sent) <= 9 else 0
+        now = utcnow()
+        try:
+            changed = programmes.update_settings(programme_, _settings_values(form), version=version,
+                                                 actor=current_user, now=now)
+            db.session.commit()
+        except (ServiceError, StaleDataError) as exc:
+            db.session.rollback()
+            if isinstance(exc, StaleDataError):
+                exc = ServiceError(programmes.STALE)
+            apply_service_error(form, exc)
+        else:
+            state = programmes.application_state(programme_, now)
+            flash(_settings_saved(len(changed), state), "success")
+            return redirect(url_for("coordinator.settings", programme_id=programme_.id))
+    return render_template("coordinator/settings.html", programme=programme_, form=form,
+                           state=programmes.application_state(programme_, utcnow()))
+
+
+def _settings_saved(changed: int, state: str) -> str:
+    if not changed:
+        return _("Nothing was changed.")
+    saved = ngettext("%(num)d setting has been saved.", "%(num)d settings have been saved.", changed)
+    return saved + " " + {
+        "open": _("Companies can apply now: the programme is listed on the public start page."),
+        "soon": _("Applications open on the first day you set; then the programme is listed on the start page."),
+        "ended": _("The application period has ended: the programme is not listed on the start page."),
+        "closed": _("Applications are closed: the programme is not listed on the start page."),
+    }[state]
+
+
+# -- the programme's supervisors ----------------------------------------------------------------------------------
+
+def _render_supervisors(programme_: Programme, form: SupervisorInviteForm | None = None, status: int = 200):
+    if form is None:
+        form = SupervisorInviteForm(formdata=None, max_groups=supervisors.DEFAULT_CAPACITY)
+    now = utcnow()
+    return render_template("coordinator/supervisors.html", programme=programme_, form=form,
+                           rows=supervisors.overview(programme_),
+                           invitations=supervisors.pending_invitations(programme_, now),
+                           capacity_form=SupervisorCapacityForm, remove_form=ConfirmForm()), status
+
+
+@bp.route("/programmes/<int:programme_id>/supervisors", methods=["GET", "POST"], endpoint="supervisors")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def supervisors_page(programme_id: int):
+    """The programme's supervisors: who serves it, with what capacity; invite one by e-mail."""
+    programme_ = get_programme_or_404(programme_id, for_user=current_user)
+    form = SupervisorInviteForm() if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
+        now = utcnow()
+        try:
+            user, raw = supervisors.add_supervisor(programme_, form.email.data, form.max_groups.data,
+                                                   actor=current_user, now=now)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            if user is not None:
+                queued = mail.queue_mail(
+                    user.email, "supervisor_added", locale=user.locale, now=now, user=user,
+                    inviter=current_user, programme=programme_, max_groups=form.max_groups.data,
+                    link=url_for("supervisor.start", _external=True))
+                message = _("%(name)s now serves %(programme)s and has been told by e-mail. New matching rounds "
+                            "of the programme offer them.", name=user.full_name, programme=programme_.name)
+            else:
+                queued = mail.queue_mail(
+                    accounts.normalise_email(form.email.data), "supervisor_invitation", locale=str(get_locale()),
+                    now=now, inviter=current_user, programme=programme_,
+                    link=url_for("auth.accept_invitation", token=raw, _external=True),
+                    days=current_app.config["INVITATION_DAYS"])
+                message = _("An invitation has been sent to %(email)s. Once the account is created, the supervisor "
+                            "serves %(programme)s.", email=queued.recipient, programme=programme_.name)
+            db.session.commit()
+            mail.deliver_due(now, ids=[queued.id])
+            flash(message, "success")
+            return redirect(url_for("coordinator.supervisors", programme_id=programme_.id))
+    return _render_supervisors(programme_, form, 200)
+
+
+@bp.post("/programmes/<int:programme_id>/supervisors/<int:user_id>/capacity")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def supervisor_capacity(programme_id: int, user_id: int):
+    programme_, person = get_programme_supervisor_or_404(programme_id, user_id, for_user=current_user)
+    form = SupervisorCapacityForm()
+    if form.validate_on_submit():
+        try:
+            supervisors.set_capacity(programme_, person, form.max_groups.data, actor=current_user, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(ngettext("%(name)s leads at most %(num)d group of this programme at the same time.",
+                           "%(name)s leads at most %(num)d groups of this programme at the same time.",
+                           form.max_groups.data, name=person.full_name), "success")
+    else:
+        for errors in form.errors.values():
+            flash(_("The capacity of %(name)s was not changed: %(problem)s", name=person.full_name,
+                    problem=errors[0]), "danger")
+    return redirect(url_for("coordinator.supervisors", programme_id=programme_id))
+
+
+@bp.post("/programmes/<int:programme_id>/supervisors/<int:user_id>/remove")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def remove_supervisor(programme_id: int, user_id: int):
+    programme_, person = get_programme_supervisor_or_404(programme_id, user_id, for_user=current_user)
+    if ConfirmForm().validate_on_submit():
+        running = supervisors.remove_supervisor(programme_, person, actor=current_user, now=utcnow())
+        db.session.commit()
+        message = _("%(name)s no longer serves %(programme)s: new matching rounds do not offer them.",
+                    name=person.full_name, programme=programme_.name)
+        if running:
+            message += " " + ngettext("They still lead %(num)d running group until its cycle ends.",
+                                      "They still lead %(num)d running groups until their cycles end.", running)
+        flash(message, "success")
+    return redirect(url_for("coordinator.supervisors", programme_id=programme_id))

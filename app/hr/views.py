@@ -25,7 +25,7 @@ from app.hr.forms import (
 from app.models import Application, Participant, Programme, Role, utcnow
 from app.models.participant import EMPLOYMENT
 from app.security import role_required
-from app.services import accounts, companies, erasure, funder_report, mail, rounds
+from app.services import accounts, calendar, companies, erasure, funder_report, mail, rounds
 from app.services.errors import ServiceError
 from app.templating import role_label
 from app.views_common import apply_service_error
@@ -44,7 +44,7 @@ def start():
     applied = {a.programme_id: a for a in company.applications}
     return render_template(
         "hr/start.html", company=company, consent=companies.active_consent(company),
-        programmes=companies.open_programmes(), applied=applied,
+        programmes=companies.open_programmes(utcnow()), applied=applied,
         assessment=companies.latest_assessment(company), memberships=rounds.memberships(company),
         colleagues=accounts.colleagues_of(current_user), colleague_form=ColleagueForm(formdata=None),
     )
@@ -83,7 +83,7 @@ def consent():
         companies.give_consent(company, actor=current_user, now=utcnow())
         db.session.commit()
         flash(_("Thank you. Your consent has been recorded."), "success")
-        return redirect(request.args.get("then") == "profile" and url_for("hr.profile") or url_for("hr.start"))
+        return redirect(_after_consent())
     return render_template("hr/consent.html", form=form, consent=companies.active_consent(company),
                            version=companies.CONSENT_VERSION, withdraw_form=WithdrawConsentForm())
 
@@ -102,9 +102,21 @@ def withdraw_consent():
     return redirect(url_for("hr.start"))
 
 
-def _needs_consent():
+def _after_consent() -> str:
+    """Where the consent page leads on: the application that was asked for ("Jetzt bewerben"), the profile, or
+    the start page."""
+    then = request.args.get("then")
+    programme_id = request.args.get("programme", type=int)
+    if then == "application" and programme_id and 0 < programme_id < 2**31:
+        return url_for("hr.application", programme_id=programme_id)
+    return url_for("hr.profile") if then == "profile" else url_for("hr.start")
+
+
+def _needs_consent(programme_id: int | None = None):
     if companies.active_consent(_company()) is None:
         flash(_("Before you enter data about your company, please read and confirm the consent."), "info")
+        if programme_id is not None:
+            return redirect(url_for("hr.consent", then="application", programme=programme_id))
         return redirect(url_for("hr.consent", then="profile"))
     return None
 
@@ -139,12 +151,13 @@ def profile():
 @bp.route("/programmes/<int:programme_id>/application", methods=["GET", "POST"])
 @role_required(Role.HR_LEAD)
 def application(programme_id: int):
-    if (response := _needs_consent()) is not None:
+    if (response := _needs_consent(programme_id)) is not None:
         return response
     company = _company()
     programme = db.session.get(Programme, programme_id)
     existing = next((a for a in company.applications if a.programme_id == programme_id), None)
-    if programme is None or (existing is None and not programme.is_open):
+    if programme is None or (existing is None
+                             and not programme.accepts_applications_on(calendar.local(utcnow()).date())):
         abort(404)
     form = ApplicationForm(obj=existing)
     if request.method == "GET" and existing is not None:
@@ -269,7 +282,7 @@ def assessment_result(assessment_id: int):
 def participants():
     """The persons of the company taking part, with the funder's entry and exit questionnaires."""
     company = _company()
-    programmes = [a.programme for a in company.applications if a.status == "approved"]
+    programmes = [a.programme for a in company.applications if a.status in ("approved", "completed")]
     form = ParticipantForm()
     form.programme_id.choices = [(p.id, p.name) for p in programmes]
     if form.validate_on_submit():

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import text
 
+from app.access import get_public_programme_or_404
 from app.auth.views import start_page_url
+from app.config import missing_operator_settings
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
 from app.main.forms import ChangePasswordForm, DataExportForm, LanguageForm, LogoutEverywhereForm
-from app.models import utcnow
+from app.models import PartnerRole, Role, utcnow
 from app.security import login_required, public, safe_next
-from app.services import accounts
+from app.services import accounts, organisations, programmes, sessions
 from app.services import personal_data as personal_data_service
 from app.services.errors import ServiceError
 from app.views_common import apply_service_error
@@ -27,7 +29,57 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(start_page_url())
-    return render_template("main/index.html")
+    return render_template("main/index.html", programmes=programmes.open_for_applications(utcnow()))
+
+
+@bp.get("/programme/<int:programme_id>")
+@public
+def programme(programme_id: int):
+    """A programme's public page: what it offers, who runs it, when and how to apply."""
+    programme_ = get_public_programme_or_404(programme_id)
+    by_role = {role: [p for p in programme_.partners if p.role == role] for role in PartnerRole}
+    return render_template("public/programme.html", programme=programme_, partners=by_role,
+                           roles=organisations.ROLE_LABELS, state=programmes.application_state(programme_, utcnow()),
+                           description=sessions.render_markdown(programme_.description))
+
+
+@bp.get("/programme/<int:programme_id>/apply")
+@public
+def apply(programme_id: int):
+    """"Jetzt bewerben": through registration (or login) straight to this programme's application."""
+    programme_ = get_public_programme_or_404(programme_id)
+    if programmes.application_state(programme_, utcnow()) != "open":
+        flash(_("This programme does not accept applications at the moment."), "info")
+        return redirect(url_for("main.programme", programme_id=programme_id))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.register", programme=programme_id))
+    if current_user.role == Role.HR_LEAD:
+        return redirect(url_for("hr.application", programme_id=programme_id))
+    flash(_("Companies apply with the account of their HR lead. Please log out and register your company, or "
+            "log in with its account."), "info")
+    return redirect(url_for("main.programme", programme_id=programme_id))
+
+
+def _operator() -> dict:
+    config = current_app.config
+    return {"name": config["OPERATOR_NAME"], "address": [line.strip() for line in
+                                                         config["OPERATOR_ADDRESS"].split(";") if line.strip()],
+            "email": config["OPERATOR_EMAIL"], "phone": config["OPERATOR_PHONE"],
+            "representative": config["OPERATOR_REPRESENTATIVE"], "register": config["OPERATOR_REGISTER"],
+            "vat_id": config["OPERATOR_VAT_ID"], "privacy_officer": config["PRIVACY_OFFICER"],
+            "missing": missing_operator_settings(config)}
+
+
+@bp.get("/impressum")
+@public
+def imprint():
+    return render_template("public/imprint.html", operator=_operator())
+
+
+@bp.get("/datenschutz")
+@public
+def privacy():
+    return render_template("public/privacy.html", operator=_operator())
 
 
 @bp.post("/language")

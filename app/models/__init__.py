@@ -32,6 +32,7 @@ from app.models.meeting import (
     SupervisorAbsence,
     SupervisorWindow,
 )
+from app.models.organisation import Organisation, OrganisationKind, PartnerRole, ProgrammePartner
 from app.models.participant import Participant
 from app.models.programme import Programme, programme_coordinator
 from app.models.session_log import (
@@ -44,7 +45,7 @@ from app.models.session_log import (
     MeasureStatus,
     SessionRecord,
 )
-from app.models.supervisor import SupervisorProfile
+from app.models.supervisor import ProgrammeSupervisor, SupervisorProfile
 from app.models.throttle import ThrottleCounter
 from app.models.token import OneTimeToken, TokenPurpose
 from app.models.user import LoginSession, Role, User
@@ -81,6 +82,7 @@ __all__ = [
     "RoundStatus",
     "RunStatus",
     "SupervisorProfile",
+    "ProgrammeSupervisor",
     "round_participant",
     "round_supervisor",
     "Exclusion",
@@ -93,7 +95,11 @@ __all__ = [
     "MailStatus",
     "OneTimeToken",
     "OutboundEmail",
+    "Organisation",
+    "OrganisationKind",
     "Participant",
+    "PartnerRole",
+    "ProgrammePartner",
     "Programme",
     "Role",
     "TokenPurpose",

@@ -47,7 +47,7 @@ def _round_form(form: RoundForm, programme) -> RoundForm:
     form.participant_ids.choices = [
         (a.id, f"{a.company.name} ({role_label[a.role]})" + (" – " + _("already in a group") if a.id in busy else ""))
         for a in applications]
-    form.supervisor_ids.choices = [(u.id, u.full_name) for u in rounds.supervisors_available()]
+    form.supervisor_ids.choices = [(u.id, u.full_name) for u in rounds.supervisors_available(programme)]
     return form
 
 
@@ -91,12 +91,14 @@ def new(programme_id: int):
         today = utcnow().date()
         form.name.data = _("Matching round %(date)s", date=today.strftime("%m/%Y"))
         form.starts_on.data = today + timedelta(days=30)
-        form.cycle_months.data, form.group_min.data, form.group_max.data = 12, 2, 4
+        # The programme's defaults (its settings page).
+        form.cycle_months.data = programme.default_cycle_months
+        form.group_min.data, form.group_max.data = programme.default_group_min, programme.default_group_max
         form.min_maturity_gap.data, form.time_limit_s.data = 10, 30
         for key, weight in rounds.default_weights().items():
             form[f"weight_{key}"].data = weight
         form.participant_ids.data = rounds.default_participants(programme)
-        form.supervisor_ids.data = [u.id for u in rounds.supervisors_available()]
+        form.supervisor_ids.data = [u.id for u in rounds.supervisors_available(programme)]
     elif form.validate_on_submit():
         try:
             round_ = rounds.create_round(programme, _values(form), actor=current_user, now=utcnow())

@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Company, OneTimeToken, OutboundEmail, Programme, Role, TokenPurpose, User
+from app.models import (
+    Company,
+    OneTimeToken,
+    OutboundEmail,
+    Programme,
+    ProgrammeSupervisor,
+    Role,
+    TokenPurpose,
+    User,
+)
 from app.services import audit, login_sessions, mail, throttle, tokens
 from app.services.errors import ServiceError
 from app.services.passwords import hash_password, password_problems, verify_password
@@ -41,6 +50,7 @@ def _check_email_free(email: str) -> None:
 
 def request_registration(
     *, email: str, password: str, full_name: str, company_name: str, locale: str | None, now: datetime,
+    programme_id: int | None = None,
 ) -> OutboundEmail:
     """Start registering a company: a new address gets a link that creates the company and its HR lead; an address
     with an account gets a mail saying that someone tried, and nothing is created or changed.
@@ -62,7 +72,9 @@ def request_registration(
     raw = tokens.issue_token(TokenPurpose.REGISTRATION, email=email, role=Role.HR_LEAD, now=now,
                              valid_for=timedelta(hours=hours),
                              payload={"full_name": full_name.strip(), "company_name": company_name.strip(),
-                                      "password_hash": password_hash, "locale": locale})
+                                      "password_hash": password_hash, "locale": locale,
+                                      # "Jetzt bewerben" on a programme's page: its application comes next.
+                                      "programme_id": programme_id})
     return mail.queue_mail(email, "registration_confirm", locale=locale, now=now, hours=hours,
                            link=url_for("auth.confirm_registration", token=raw, _external=True))
 
@@ -221,9 +233,10 @@ def change_password(user: User, current_password: str, new_password: str, *, now
 
 
 def invite_user(
-    *, email: str, role: str, programme_ids: list[int], actor: User, now: datetime
+    *, email: str, role: str, programme_ids: list[int], actor: User, now: datetime, payload: dict | None = None
 ) -> tuple[OneTimeToken, str]:
-    """Invite a supervisor, coordinator or admin by mail; the account is created when they accept."""
+    """Invite a supervisor, coordinator or admin by mail; the account is created when they accept. A coordinator
+    will coordinate the programmes named, a supervisor serve them (with the capacity `payload["max_groups"]`)."""
     if role not in INVITABLE_ROLES:
         raise ServiceError(_l("This role cannot be invited."), field="role")
     email = normalise_email(email)
@@ -236,7 +249,8 @@ def invite_user(
         TokenPurpose.INVITATION,
         email=email,
         role=role,
-        programme_ids=programme_ids if role == Role.COORDINATOR else [],
+        programme_ids=programme_ids if role in (Role.COORDINATOR, Role.SUPERVISOR) else [],
+        payload=payload,
         created_by_id=actor.id,
         now=now,
         valid_for=timedelta(days=days),
@@ -299,7 +313,24 @@ def accept_invitation(raw_token: str, *, full_name: str, password: str, locale: 
         )
     db.session.add(user)
     db.session.flush()
+    if token.role == Role.SUPERVISOR and token.programme_ids:
+        _serve_programmes(user, token, now)
     return user
+
+
+# A supervisor invited without a capacity (by an administrator) gets this many groups in each programme named.
+SUPERVISOR_DEFAULT_CAPACITY = 2
+
+
+def _serve_programmes(user: User, token: OneTimeToken, now: datetime) -> None:
+    """The supervisor who accepted an invitation serves the programmes it names, with the capacity it carries."""
+    capacity = (token.payload or {}).get("max_groups")
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= 20:
+        capacity = SUPERVISOR_DEFAULT_CAPACITY
+    for programme_id in db.session.scalars(select(Programme.id).where(Programme.id.in_(token.programme_ids))):
+        db.session.add(ProgrammeSupervisor(programme_id=programme_id, user_id=user.id, max_groups=capacity,
+                                           created_at=now))
+    db.session.flush()
 
 
 def deactivate_user(user: User, *, actor: User, now: datetime) -> None:
@@ -328,3 +359,18 @@ def logout_everywhere(user: User, *, now: datetime) -> None:
     login_sessions.end_all(user, now=now)
     db.session.flush()
 
+
+def invite_administrator(email: str, *, now: datetime) -> str:
+    """An invitation to become administrator, issued from the server's command line (`flask admin create`):
+    the first account of an empty database, or another administrator later. No password passes the command
+    line or the shell history: the person sets it through the link. Returns the link's secret. Flushes."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ServiceError(_l("Please enter a valid e-mail address."), field="email") from exc
+    _check_email_free(email)
+    audit.record("invite", None, now, email=email, role=Role.ADMIN, via="command line")
+    return tokens.issue_token(TokenPurpose.INVITATION, email=email, role=Role.ADMIN, now=now,
+                              valid_for=timedelta(days=current_app.config["INVITATION_DAYS"]))

@@ -28,6 +28,13 @@ ACTIONS = {
     "leave_requested": _l("Company asked to leave"),
     "retention_applied": _l("Retention period applied"),
     "export_report": _l("Funder report exported"),
+    "organisation_created": _l("Organisation recorded"),
+    "organisation_changed": _l("Organisation changed"),
+    "programme_created": _l("Programme created"),
+    "programme_partners_changed": _l("Carrier or partners changed"),
+    "coordinator_assigned": _l("Coordinator assigned"),
+    "coordinator_removed": _l("Coordinator removed"),
+    "programme_settings_changed": _l("Programme settings changed"),
 }
 
 

@@ -22,7 +22,7 @@ from app.models import (
     Programme,
     User,
 )
-from app.services import gazetteer
+from app.services import calendar, gazetteer
 from app.services.errors import ServiceError
 
 # The consent text shown to HR leads has a version; a new text needs a new version and new consent.
@@ -155,8 +155,10 @@ def update_profile(company: Company, values: dict, *, actor: User, now: datetime
     return None
 
 
-def open_programmes() -> list[Programme]:
-    return list(db.session.scalars(select(Programme).where(Programme.is_open).order_by(Programme.name)))
+def open_programmes(now: datetime) -> list[Programme]:
+    """The programmes that accept applications today (their window, see Programme.accepts_applications_on)."""
+    today = calendar.local(now).date()
+    return list(db.session.scalars(select(Programme).where(Programme.accepting_on(today)).order_by(Programme.name)))
 
 
 def _match_exclusions(names: list[str], programme: Programme, own_company: Company) -> list[Exclusion]:
@@ -187,7 +189,7 @@ def save_application(
         select(Application).where(Application.company_id == company.id, Application.programme_id == programme.id)
     )
     if application is None:
-        if not programme.is_open:
+        if not programme.accepts_applications_on(calendar.local(now).date()):
             raise ServiceError(_l("This programme does not accept applications at the moment."))
         application = Application(company=company, programme=programme, role=role, created_at=now,
                                   status=ApplicationStatus.DRAFT)

@@ -28,13 +28,14 @@ from app.models import (
     Measure,
     OneTimeToken,
     OutboundEmail,
+    ProgrammeSupervisor,
     Role,
     RoundEvent,
     RoundRun,
     SessionRecord,
     User,
 )
-from app.services import audit
+from app.services import audit, organisations, programmes
 from app.services.errors import ServiceError
 
 ERASED = "[gelöscht]"
@@ -106,6 +107,11 @@ def erase_person(user: User, *, actor: User, now: datetime) -> None:
         feedback.user_id, feedback.comment = None, None
     for consent in db.session.scalars(select(Consent).where(Consent.user_id == user.id)):
         consent.user_id = None
+    # A supervisor no longer serves any programme (the groups they led keep their rows, without the name).
+    db.session.execute(delete(ProgrammeSupervisor).where(ProgrammeSupervisor.user_id == user.id))
+    # Where the person is named as the contact of an organisation or a programme, the contact goes.
+    for row in [*organisations.for_person(user.email), *programmes.for_person(user.email)]:
+        row.contact_name = row.contact_email = row.contact_phone = None
     user.email = f"erased-{user.id}@erased.invalid"
     user.full_name = ERASED
     user.password_hash = "!"  # noqa: S105 - no password matches it

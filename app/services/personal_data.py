@@ -24,7 +24,7 @@ from app.models import (
     SessionRecord,
     User,
 )
-from app.services import audit
+from app.services import audit, organisations, programmes, supervisors
 from app.services.errors import ServiceError
 from app.services.passwords import verify_password
 
@@ -53,7 +53,13 @@ def collect(user: User) -> dict:
                                 db.session.scalars(select(AuditEvent).where(or_(
                                     AuditEvent.actor_id == user.id,
                                     (AuditEvent.object_type == "User") & (AuditEvent.object_id == user.id)))
-                                    .order_by(AuditEvent.id))]}
+                                    .order_by(AuditEvent.id))],
+                  # Where the person is named as the contact of an organisation or a programme.
+                  "named_as_contact": [
+                      {"of": row.name, **_row(row, "contact_name", "contact_email", "contact_phone")}
+                      for row in [*organisations.for_person(user.email), *programmes.for_person(user.email)]]}
+    if user.role == Role.SUPERVISOR:
+        data["programmes_served"] = [{"programme": p.name, "max_groups": n} for p, n in supervisors.programmes_of(user)]
     company = user.company
     if company is None:
         return data

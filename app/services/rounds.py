@@ -42,7 +42,7 @@ from app.models import (
     User,
     round_participant,
 )
-from app.services import mail
+from app.services import mail, supervisors
 from app.services.errors import ServiceError
 from matching import rules as match_rules
 from matching import scoring
@@ -53,6 +53,9 @@ from matching.solver import validate
 WEIGHT_KEYS = ("complementarity", "size", "sector", "distance", "weekdays", "supervisor_distance",
                "supervisor_balance")
 WEIGHT_MAX = 10
+# A cycle's length and a group's size, for rounds and the programme's defaults alike.
+CYCLE_MONTHS_MIN, CYCLE_MONTHS_MAX = 9, 24
+GROUP_SIZE_MAX = 10
 STALE_AFTER = timedelta(minutes=3)  # beyond its time limit, a run that has not finished is taken as lost
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -108,9 +111,9 @@ def default_participants(programme: Programme) -> list[int]:
     return [a.id for a in eligible_applications(programme) if a.id not in busy]
 
 
-def supervisors_available() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == Role.SUPERVISOR, User.is_active.is_(True))
-                                   .order_by(User.full_name)))
+def supervisors_available(programme: Programme) -> list[User]:
+    """The supervisors a round of this programme may choose: the programme's own, with active accounts."""
+    return supervisors.available(programme)
 
 
 def _check_settings(programme: Programme, values: RoundSettings, now: datetime) -> None:
@@ -135,7 +138,7 @@ def _check_settings(programme: Programme, values: RoundSettings, now: datetime) 
         raise ServiceError(_l("Choose at least one mentor company."), "participant_ids")
     if not any(a.role == "mentee" for a in chosen):
         raise ServiceError(_l("Choose at least one mentee company."), "participant_ids")
-    known = {u.id for u in supervisors_available()}
+    known = {u.id for u in supervisors_available(programme)}
     if not values.supervisor_ids or not set(values.supervisor_ids) <= known:
         raise ServiceError(_l("Choose at least one supervisor."), "supervisor_ids")
 
@@ -308,16 +311,18 @@ def build_instance(round_: MatchingRound) -> Instance:
     if problems:
         raise ServiceError(_l("These companies lack a place or a maturity self-assessment: %(names)s.",
                               names=", ".join(sorted(problems))))
-    supervisors = []
+    leaders = []
+    # Each supervisor leads as many more groups as this programme and their other programmes leave them.
+    free = supervisors.remaining_capacity(round_.programme, round_.supervisors, round_=round_)
     for user in round_.supervisors:
         profile = db.session.get(SupervisorProfile, user.id)
         if profile is None or not profile.is_complete:
             problems.append(user.full_name)
             continue
-        supervisors.append(Supervisor(id=supervisor_key(user.id), name=user.full_name,
-                                      location=Location(latitude=profile.latitude, longitude=profile.longitude,
-                                                        name=profile.municipality or ""),
-                                      capacity=profile.max_groups, max_distance_km=float(profile.max_travel_km)))
+        leaders.append(Supervisor(id=supervisor_key(user.id), name=user.full_name,
+                                  location=Location(latitude=profile.latitude, longitude=profile.longitude,
+                                                    name=profile.municipality or ""),
+                                  capacity=free[user.id], max_distance_km=float(profile.max_travel_km)))
     if problems:
         raise ServiceError(_l("These supervisors have not yet entered where they are based: %(names)s.",
                               names=", ".join(sorted(problems))))
@@ -333,7 +338,7 @@ def build_instance(round_: MatchingRound) -> Instance:
                             for r in round_.rules if r.kind == "supervisor"},
         fairness=round_.is_fair, weights=Weights(**weights), time_limit_s=float(round_.time_limit_s), seed=0)
     labels = {d.key: str(d.title) for d in maturity.DIMENSIONS}
-    return Instance(mentors=tuple(mentors), mentees=tuple(mentees), supervisors=tuple(supervisors),
+    return Instance(mentors=tuple(mentors), mentees=tuple(mentees), supervisors=tuple(leaders),
                     settings=settings, dimension_labels=labels)
 
 
@@ -823,7 +828,9 @@ def follow_up(round_: MatchingRound, *, actor: User, now: datetime) -> MatchingR
         group_min=round_.group_min, group_max=round_.group_max, min_maturity_gap=round_.min_maturity_gap,
         competitor_km=round_.competitor_km, weights=dict(round_.weights or {}), is_fair=round_.is_fair,
         time_limit_s=round_.time_limit_s, respond_by=None,
-        participant_ids=freed_participants(round_), supervisor_ids=[u.id for u in round_.supervisors])
+        participant_ids=freed_participants(round_),
+        # Those who still serve the programme (a supervisor removed since is not offered again).
+        supervisor_ids=[u.id for u in round_.supervisors if u.id in supervisors.supervisor_ids(round_.programme)])
     new = create_round(round_.programme, values, actor=actor, now=now, follow_up_of=round_)
     _event(round_, "follow_up", actor, now, round=new.id)
     return new

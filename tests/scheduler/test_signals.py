@@ -287,9 +287,7 @@ STOPS = {"SIGTERM": (signal.SIGTERM, False), "Ctrl+C": (signal.SIGINT, True)}
 
 
 @pytest.mark.parametrize("how", list(STOPS))
-def test_devserver_stopped_leaves_no_process_behind(app, backend, tmp_path, processes, how):
-    if backend != "sqlite":
-        pytest.skip("the devserver's handling of its children does not depend on the database")
+def test_devserver_stopped_leaves_no_process_behind(app, tmp_path, processes, how):
     web_port, mail_port = free_port(), free_port()
     server = processes("devserver", "--port", str(web_port), own_group=True,
                        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],

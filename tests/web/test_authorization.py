@@ -132,6 +132,36 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("cycles.certificate", "GET"): (R, 200, 404, 404, 200, 404, 200),
     ("cycles.certificate_pdf_download", "GET"): (R, 200, 404, 404, 200, 404, 200),
     ("cycles.apply_again", "POST"): (R, R, 404, 403, 403, 403, 403),
+    # Issue 15: organisations, programmes and their coordinators (admins), settings (coordinators), public pages.
+    ("admin.organisation_list", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.new_organisation", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.new_organisation", "POST"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.edit_organisation", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.edit_organisation", "POST"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.programme_list", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.new_programme", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.new_programme", "POST"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.programme_setup", "GET"): (R, 403, 403, 403, 403, 200, 403),
+    # Without a choice the carrier is taken away (a programme may have none yet).
+    ("admin.set_carrier", "POST"): (R, 403, 403, 403, 403, R, 403),
+    ("admin.add_partner", "POST"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.remove_partner", "POST"): (R, 403, 403, 403, 403, R, 403),
+    ("admin.assign_coordinator", "POST"): (R, 403, 403, 403, 403, 200, 403),
+    ("admin.remove_coordinator", "POST"): (R, 403, 403, 403, 403, R, 403),
+    ("coordinator.settings", "GET"): (R, 403, 403, 403, 200, 200, 403),
+    ("coordinator.settings", "POST"): (R, 403, 403, 403, 200, 200, 403),
+    # Issue 15 part 4: the programme's supervisors. An empty invitation form shows again (200); a capacity form
+    # without a number is refused with a message (R). The coordinator removes the supervisor before the admin
+    # tries, who then finds no such supervisor of the programme (404).
+    ("coordinator.supervisors", "GET"): (R, 403, 403, 403, 200, 200, 403),
+    ("coordinator.supervisors", "POST"): (R, 403, 403, 403, 200, 200, 403),
+    ("coordinator.supervisor_capacity", "POST"): (R, 403, 403, 403, R, R, 403),
+    ("coordinator.remove_supervisor", "POST"): (R, 403, 403, 403, R, 404, 403),
+    ("main.programme", "GET"): (200, 200, 200, 200, 200, 200, 200),
+    # "Jetzt bewerben": to the registration, to the HR lead's application, or back to the page with a note.
+    ("main.apply", "GET"): (R, R, R, R, R, R, R),
+    ("main.imprint", "GET"): (200, 200, 200, 200, 200, 200, 200),
+    ("main.privacy", "GET"): (200, 200, 200, 200, 200, 200, 200),
 }
 
 
@@ -172,7 +202,9 @@ def world(app, make, mailbox):
         mail.deliver_due(utc_now())
         extra = company_a_world(company_a.id, application.id, users["hr_a"].id, programme.id)
         extra |= published_round_world(programme.id, application.id, users["supervisor"].id, users["coordinator"].id)
+        extra |= organisation_world(programme.id)
         extra |= completed_group_world(programme.id, application.id, users["supervisor"].id)
+        extra |= programme_supervisor_world(programme.id, [users["supervisor"].id, target.id])
     return {
         "users": users,
         "args": {
@@ -216,6 +248,22 @@ def company_a_world(company_id: int, application_id: int, lead_id: int, programm
     db.session.add(batch)
     db.session.commit()
     return {"assessment_id": assessment.id, "proposal_id": proposal.id, "batch_id": batch.id}
+
+
+def organisation_world(programme_id: int) -> dict:
+    """The programme's carrier and one partner."""
+    from app.models import Organisation, Programme, ProgrammePartner
+
+    carrier = Organisation(name="Wirtschaftsförderung Borken", kind="business_development")
+    partner = Organisation(name="Pflegestützpunkt Borken", kind="care_base", contact_name="Petra Partner",
+                           contact_email="petra@example.org")
+    db.session.add_all([carrier, partner])
+    db.session.flush()
+    db.session.get(Programme, programme_id).carrier_id = carrier.id
+    link = ProgrammePartner(programme_id=programme_id, organisation_id=partner.id, role="partner")
+    db.session.add(link)
+    db.session.commit()
+    return {"organisation_id": partner.id, "partner_id": link.id}
 
 
 def published_round_world(programme_id: int, mentee_application_id: int, supervisor_id: int,

@@ -93,9 +93,18 @@ ID_ROUTES = {
     ("rounds.move", "POST"), ("rounds.new", "GET"), ("rounds.new", "POST"), ("rounds.plan_meetings", "POST"),
     ("rounds.publish", "POST"), ("rounds.run", "POST"), ("rounds.swap_supervisor", "POST"),
     ("supervisor.delete_absence", "POST"),
+    ("admin.edit_organisation", "GET"), ("admin.edit_organisation", "POST"), ("admin.programme_setup", "GET"),
+    ("admin.set_carrier", "POST"), ("admin.add_partner", "POST"), ("admin.remove_partner", "POST"),
+    ("admin.assign_coordinator", "POST"), ("admin.remove_coordinator", "POST"),
+    ("coordinator.settings", "GET"), ("coordinator.settings", "POST"),
+    ("main.programme", "GET"), ("main.apply", "GET"),
     ("rounds.add_missing", "POST"), ("cycles.certificate", "GET"), ("cycles.certificate_pdf_download", "GET"),
     ("cycles.apply_again", "POST"),
+    ("coordinator.supervisors", "GET"), ("coordinator.supervisors", "POST"),
+    ("coordinator.supervisor_capacity", "POST"), ("coordinator.remove_supervisor", "POST"),
 }
+# Public pages with an id: the outsider sees what its insider sees (a programme's page is everyone's).
+PUBLIC_ID_ROUTES = {("main.programme", "GET"), ("main.apply", "GET")}
 INSIDER = {"other_coordinator": "coordinator", "other_supervisor": "supervisor", "colleague_b": "colleague"}
 OUTSIDERS = ("hr_b", *INSIDER)
 
@@ -114,6 +123,8 @@ def expected_for(endpoint: str, method: str, outsider: str) -> int:
     seen = dict(zip(ROLES, EXPECTED[(endpoint, method)], strict=True))
     if outsider == "hr_b":
         return seen["hr_b"]
+    if (endpoint, method) in PUBLIC_ID_ROUTES:
+        return seen[INSIDER[outsider]]
     return 403 if seen[INSIDER[outsider]] == 403 else 404
 
 
