@@ -174,8 +174,8 @@ def render(cert: Certificate, *, issued_on: datetime) -> bytes:
         if cert.end is None:
             story.append(Paragraph(_p(_("The final self-assessment is still missing: the chart shows the start "
                                         "only.")), styles["body"]))
-        rows = [[Paragraph(_p(_("Area")), styles["cell"]), Paragraph(_p(_("Start")), styles["cell"]),
-                 Paragraph(_p(_("End")), styles["cell"])]]
+        rows = [[Paragraph(_p(_("Area")), styles["cell"]), Paragraph(_p(_("At the start")), styles["cell"]),
+                 Paragraph(_p(_("At the end")), styles["cell"])]]
         rows += [[Paragraph(_p(a.title), styles["cell"]), "–" if a.start is None else str(a.start),
                   "–" if a.end is None else str(a.end)] for a in cert.areas]
         rows.append([Paragraph(_p(_("Overall score (0–100)")), styles["cell"]), str(cert.start.overall),

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app import demo
 from app.extensions import db
-from app.models import MatchingRound, Meeting, SessionRecord, utcnow
+from app.models import MatchingRound, Meeting, MentoringGroup, SessionRecord, utcnow
 from app.services import dashboard
 from tests.conftest import login
 
@@ -19,9 +19,12 @@ def test_figures_of_the_demo_programme(app, demo_world):
         mentees = [m for g in published.groups for m in g.mentees]
         since = min(g.starts_on for g in published.groups)
         figures = dashboard.build([demo_world["programme"]], since, now.date(), now)
-        recorded = db.session.scalars(select(SessionRecord)).all()
+        # The demo's other programme has its own sessions: count this programme's only.
+        ours = select(MentoringGroup.id).where(MentoringGroup.programme_id == demo_world["programme"])
+        recorded = db.session.scalars(select(SessionRecord).join(Meeting).where(Meeting.group_id.in_(ours))).all()
         confirmed_so_far = db.session.scalars(select(Meeting).where(Meeting.status == "confirmed",
-                                                                    Meeting.starts_at <= now)).all()
+                                                                    Meeting.starts_at <= now,
+                                                                    Meeting.group_id.in_(ours))).all()
     # 16 companies: 6 mentors and 10 mentees, all approved but the last two mentees.
     assert sum(figures.companies.values()) == len(demo.COMPANIES) == 16
     assert figures.companies[("mentee", "submitted")] == 2 and figures.companies[("mentor", "approved")] == 6

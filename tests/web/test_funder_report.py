@@ -29,12 +29,12 @@ PEOPLE = [  # (company, first, last, postcode, sex, age, employment, education)
 def _baseline(app):
     """The demo's own persons (its HR leads in groups), before the fixture's are added."""
     with app.app_context():
-        return funder_report.build(db.session.scalar(select(Programme)), date(2026, 1, 1), utcnow().date())
+        return funder_report.build(db.session.scalar(select(Programme).where(Programme.name == demo.PROGRAMME_NAME)), date(2026, 1, 1), utcnow().date())
 
 
 def _add_people(app) -> int:
     with app.app_context():
-        programme = db.session.scalar(select(Programme))
+        programme = db.session.scalar(select(Programme).where(Programme.name == demo.PROGRAMME_NAME))
         lead = db.session.scalar(select(User).where(User.email == "hr5@example.org"))
         for company_name, first, last, postcode, sex, age, employment, education in PEOPLE:
             company = db.session.scalar(select(Company).where(Company.name == company_name))
@@ -112,7 +112,7 @@ def test_hr_lead_adds_a_person_with_the_entry_questionnaire(app, demo_world):
     form = client.get("/hr/participants").get_data(as_text=True)
     assert "Europäischen Sozialfonds" in form or "ESF" in form
     with app.app_context():
-        programme_id = db.session.scalar(select(Programme.id))
+        programme_id = db.session.scalar(select(Programme.id).where(Programme.name == demo.PROGRAMME_NAME))
     data = {"csrf_token": csrf_token(client, "/hr/participants"), "programme_id": programme_id,
             "first_name": "Paula", "last_name": "Peters", "postcode": "4635", "sex": "female",
             "age_band": "30_54", "employment": "employed", "education": "isced_5_8"}

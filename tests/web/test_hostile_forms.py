@@ -184,6 +184,7 @@ def fuzz_world(app, make, world) -> dict:
     overrides = {
         "companies.erase_person": {"user_id": users["colleague"].id},
         "admin.reactivate": {"user_id": deactivated.id},
+        "admin.remove_coordinator": {"user_id": users["coordinator"].id},
         "auth.reset_password": {"token": reset},
         "auth.accept_invitation": {"token": invite},
         "auth.confirm_registration": {"token": registration},

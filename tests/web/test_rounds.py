@@ -222,7 +222,8 @@ def test_round_runs_in_the_background_then_is_pinned_rerun_published_accepted_an
                     if g.is_active and m.response == Response.ACCEPTED}
         assert accepted and not accepted & participants
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Application)) == len(demo.COMPANIES)
+        assert db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.programme_id == demo_world["programme"])) == len(demo.COMPANIES)
 
 
 def test_bad_value_in_each_field_of_the_round_form(app, demo_world):
