@@ -292,13 +292,16 @@ def utc_now():
 
 @pytest.fixture
 def demo_world(app, clock) -> dict:
-    """The demo programme of `make run`: a published round with accepted groups and a draft round."""
+    """The demo programme of `make run` ("ESA-Mentorship Kreis Borken"): a published round with accepted groups
+    and a draft round. (The demo's second programme, whose cycle has ended, holds another published round.)"""
     from app import demo
     from app.models import MatchingRound
 
     with app.app_context():
         demo.load_demo(now=clock)
         db.session.commit()
-        draft = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "draft"))
-        published = db.session.scalar(select(MatchingRound).where(MatchingRound.status == "published"))
-        return {"draft": draft.id, "published": published.id, "programme": draft.programme_id}
+        programme_id = db.session.scalar(select(Programme.id).where(Programme.name == demo.PROGRAMME_NAME))
+        rounds = select(MatchingRound).where(MatchingRound.programme_id == programme_id).order_by(MatchingRound.id)
+        draft = db.session.scalar(rounds.where(MatchingRound.status == "draft"))
+        published = db.session.scalar(rounds.where(MatchingRound.status == "published"))
+        return {"draft": draft.id, "published": published.id, "programme": programme_id}

@@ -11,11 +11,11 @@ from email.utils import format_datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.i18n import LazyText
 from app.models import MailStatus, OutboundEmail
 
 MAX_ATTEMPTS = 8
@@ -29,7 +29,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _keep_breaks_apart(value):
-    if value is None or not isinstance(value, str | LazyString | Markup):
+    if value is None or not isinstance(value, str | LazyText | Markup):
         return value
     return re.sub(r"\r\n|\r|\n", _BREAK, str(value))
 

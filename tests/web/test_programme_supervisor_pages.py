@@ -159,4 +159,5 @@ def test_upgrade_links_supervisors_to_the_programmes_they_serve(backend, tmp_pat
             with db.engine.connect() as conn:
                 links = set(conn.execute(text("SELECT programme_id, user_id, max_groups FROM programme_supervisor")))
             db.session.remove()
+            db.engine.dispose()  # before the database is dropped: no connection is left to the garbage collector
     assert links == {(2, 2, 3), (1, 3, 4), (2, 3, 4)}

@@ -36,6 +36,9 @@ def test_url_for_options_in_the_query_string(app, world, endpoint):  # noqa: F81
     url = url_of(app, world, endpoint)
     for case in CASES:
         response = client.get(url, query_string=urlencode(case))
+        if not response.mimetype.startswith("text/"):  # a download (PDF, XLSX): no link to check, only no 500
+            assert response.status_code < 500, case
+            continue
         body = response.get_data(as_text=True)
         assert response.status_code < 500, (case, body[:1000])
         assert "javascript:" not in body.lower(), case
